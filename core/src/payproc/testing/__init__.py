@@ -1,0 +1,1 @@
+"""payproc.testing: the conformance suite any backend runs from its own tests."""
