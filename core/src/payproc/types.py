@@ -113,6 +113,9 @@ class PaymentRequest:
     stmt_descr: str | None = None
     broker_fee_amount: int = 0
     metadata: Mapping[str, str] = field(default_factory=dict)
+    #: Other fields the browser posted next to the token (e.g.
+    #: ``razorpay_signature``). Never card data: the core refuses that.
+    browser_fields: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

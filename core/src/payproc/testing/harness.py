@@ -1,0 +1,65 @@
+"""What the conformance suite needs from a backend's test set-up.
+
+A backend distribution's tests provide one object that satisfies
+:class:`BackendHarness` (through the ``payproc_harness`` fixture). It plays the
+parts the suite cannot play by itself: the browser (turning a payment context
+into a token, as the processor's JavaScript would), the processor's webhook
+sender, and an independent "backdoor" view of the processor's server so the
+suite checks results without trusting the backend under test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from ..types import EventType, PaymentContext
+
+
+@runtime_checkable
+class BackendHarness(Protocol):
+    #: Entry-point name (or ``module:Class``) of the backend under test.
+    backend: str
+    #: The backend hooks this backend declares it implements; the suite fails
+    #: if they differ from its hookimpls.
+    capabilities: frozenset[str]
+
+    def processor_settings(self) -> Mapping[str, Any]:
+        """The ``PROCESSOR`` settings section pointing at the test server
+        (keys, ``WEBHOOK_SECRET``, ``API_BASE``…)."""
+        ...
+
+    def pay(self, context: PaymentContext, amount: int, currency: str, *, outcome: str = "success") -> tuple[str, Mapping[str, str]]:
+        """Do what the browser and the processor's JavaScript do with
+        ``context``: return the token and any other browser fields to post.
+
+        ``outcome`` is ``"success"``, ``"decline"`` (the payment must end in
+        :class:`~payproc.errors.CardError`) or ``"unknown"`` (the processor
+        makes the charge but the answer is lost: a timeout).
+        """
+        ...
+
+    def card_token(self, *, outcome: str = "success") -> str:
+        """A token that stores a card on file (``create_or_update_card``)."""
+        ...
+
+    def webhook(
+        self,
+        type: EventType,
+        charge_processor_key: str,
+        *,
+        amount: int | None = None,
+        currency: str | None = None,
+        event_id: str | None = None,
+        secret: str | None = None,
+        timestamp: int | None = None,
+    ) -> tuple[bytes, Mapping[str, str]]:
+        """A callback the processor would send for ``type`` about the charge,
+        signed with the configured secret (or ``secret`` to forge one, or at
+        ``timestamp`` to make it stale where the processor signs time)."""
+        ...
+
+    def processor_charges(self, idempotency_key: str | None = None) -> list[Mapping[str, Any]]:
+        """Backdoor: the charges the processor's server holds (optionally only
+        those made with ``idempotency_key``)."""
+        ...
