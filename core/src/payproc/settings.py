@@ -83,10 +83,6 @@ class Settings(BaseSettings):
     DATABASE_URL: str = DEFAULT_DATABASE_URL
     BROKER: str = "broker"
     RENEWALS: RenewalSettings = Field(default_factory=RenewalSettings)
-    #: Application callable ``"module:func"`` that, given a provider Party,
-    #: returns the PROCESSOR section to use for it (djaodjin's
-    #: PROCESSOR_BACKEND_CALLABLE).
-    PROCESSOR_BACKEND_CALLABLE: str | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -121,7 +117,10 @@ class Settings(BaseSettings):
         if processor:
             values["PROCESSOR"] = processor
         if saas.get("PROCESSOR_BACKEND_CALLABLE"):
-            values["PROCESSOR_BACKEND_CALLABLE"] = saas["PROCESSOR_BACKEND_CALLABLE"]
+            raise ConfigurationError(
+                "SAAS['PROCESSOR_BACKEND_CALLABLE'] (a backend per provider) is not supported by "
+                "payproc yet: one backend serves every provider"
+            )
         values.update(overrides)
         return load_settings(**values)
 

@@ -1,0 +1,27 @@
+"""Persistence: SQLAlchemy 2 models, the engine, and the ledger."""
+
+from .engine import Database
+from .models import (
+    Base,
+    ChargeRow,
+    ChargeState,
+    DisputeRow,
+    LedgerRow,
+    Profile,
+    RefundRow,
+    TransferRow,
+    WebhookEventRow,
+)
+
+__all__ = [
+    "Base",
+    "ChargeRow",
+    "ChargeState",
+    "Database",
+    "DisputeRow",
+    "LedgerRow",
+    "Profile",
+    "RefundRow",
+    "TransferRow",
+    "WebhookEventRow",
+]

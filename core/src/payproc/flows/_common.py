@@ -1,0 +1,154 @@
+"""Pieces the flows share: snapshots of profiles and charges for the backend,
+and the charge transitions that write the ledger."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from .. import ledger
+from ..db.models import ChargeRow, ChargeState, LedgerRow, Profile
+from ..errors import InvalidInput, InvalidStateTransition
+from ..types import ChargeRef, Distribution, Party, ProcessorKeys, Receipt
+
+if TYPE_CHECKING:
+    from ..app import Payproc
+
+LOGGER = logging.getLogger("payproc")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def to_party(profile: Profile, *, is_broker: bool = False) -> Party:
+    from pydantic import SecretStr
+
+    return Party(
+        slug=profile.slug,
+        printable_name=profile.printable_name,
+        email=profile.email,
+        keys=ProcessorKeys(
+            card_key=profile.processor_card_key,
+            deposit_key=profile.processor_deposit_key,
+            pub_key=profile.processor_pub_key,
+            priv_key=SecretStr(profile.processor_priv_key) if profile.processor_priv_key else None,
+            refresh_token=SecretStr(profile.processor_refresh_token) if profile.processor_refresh_token else None,
+        ),
+        is_broker=is_broker,
+    )
+
+
+def get_profile(session: Session, slug: str) -> Profile:
+    profile = session.scalar(select(Profile).where(Profile.slug == slug))
+    if profile is None:
+        raise InvalidInput(f"no profile {slug!r}: create it first (Payproc.add_profile)")
+    return profile
+
+
+def profiles_by_id(session: Session, *ids: int) -> dict[int, Profile]:
+    return {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_(set(ids))))}
+
+
+def charge_parties(app: Payproc, session: Session, charge: ChargeRow) -> tuple[Party, Party, Party, ledger.Parties]:
+    """Customer, provider and broker snapshots of ``charge``, and the ledger
+    roles."""
+    broker_id = app.broker_id(session)
+    found = profiles_by_id(session, charge.customer_id, charge.provider_id, broker_id)
+    broker = to_party(found[broker_id], is_broker=True)
+    customer = to_party(found[charge.customer_id], is_broker=charge.customer_id == broker_id)
+    provider = to_party(found[charge.provider_id], is_broker=charge.provider_id == broker_id)
+    roles = ledger.Parties(
+        processor=app.settings.PROCESSOR_ID, broker=broker_id,
+        provider=charge.provider_id, subscriber=charge.customer_id,
+    )
+    return customer, provider, broker, roles
+
+
+def charge_ref(charge: ChargeRow, customer: Party, provider: Party, broker: Party) -> ChargeRef:
+    return ChargeRef(
+        processor_key=charge.processor_key,
+        amount=charge.amount,
+        currency=charge.currency,
+        idempotency_key=charge.idempotency_key,
+        created_at=charge.created_at,
+        customer=customer,
+        provider=provider,
+        broker=broker,
+        amount_refunded=charge.amount_refunded,
+        broker_fee_amount=charge.broker_fee_amount,
+    )
+
+
+def distribution(app: Payproc, ref: ChargeRef, refunded: int) -> Distribution:
+    """The backend's split of what remains after ``refunded``; the whole
+    amount to the provider when the backend reports no fees."""
+    dist = app.backend.call_optional(
+        "charge_distribution", charge=ref, refunded=refunded, broker_fee_amount=ref.broker_fee_amount
+    )
+    if dist is None:
+        left = ref.amount - refunded
+        return Distribution(left, ref.currency, 0, ref.currency, 0, ref.currency)
+    return dist
+
+
+def lock_charge(app: Payproc, session: Session, charge_id: int) -> ChargeRow:
+    """Re-read ``charge_id`` with a row lock (PostgreSQL) inside the caller's
+    transaction."""
+    charge = session.scalar(app.db.for_update(select(ChargeRow).where(ChargeRow.id == charge_id)))
+    if charge is None:  # pragma: no cover - rows are never deleted
+        raise InvalidInput(f"no charge {charge_id}")
+    return charge
+
+
+def record_success(
+    app: Payproc, session: Session, charge: ChargeRow, processor_key: str, receipt: Receipt,
+    dist: Distribution, roles: ledger.Parties,
+) -> bool:
+    """CREATED -> DONE with its ledger rows. Returns False (and changes
+    nothing) if the charge already left CREATED."""
+    at = now()
+    changed = session.execute(
+        update(ChargeRow)
+        .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.CREATED)
+        .values(
+            state=ChargeState.DONE, processor_key=processor_key, lease_until=None, updated_at=at,
+            last4=receipt.last4, exp_date=receipt.exp_date, card_name=receipt.card_name, brand=receipt.brand,
+            failure_code=None,
+            description=f"Charge {processor_key} on credit card of {receipt.card_name or 'the customer'}",
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        return False
+    charge.state, charge.processor_key, charge.lease_until = ChargeState.DONE, processor_key, None
+    charge.last4, charge.exp_date, charge.card_name, charge.brand = (
+        receipt.last4, receipt.exp_date, receipt.card_name, receipt.brand)
+    session.execute(insert(LedgerRow), ledger.payment_rows(charge, roles, dist, at))
+    return True
+
+
+def record_failure(session: Session, charge: ChargeRow, code: str | None, processor_key: str | None) -> bool:
+    changed = session.execute(
+        update(ChargeRow)
+        .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.CREATED)
+        .values(state=ChargeState.FAILED, failure_code=code, lease_until=None, updated_at=now(),
+                processor_key=processor_key or ChargeRow.processor_key)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        charge.state, charge.failure_code, charge.lease_until = ChargeState.FAILED, code, None
+        if processor_key:
+            charge.processor_key = processor_key
+    return bool(changed)
+
+
+def require_state(charge: ChargeRow, *states: str, action: str) -> None:
+    if charge.state not in states:
+        raise InvalidStateTransition(
+            f"cannot {action} charge {charge.id}: it is {charge.state}, expected {' or '.join(states)}"
+        )

@@ -1,0 +1,330 @@
+"""Payment context, checkout and settling charges whose outcome is unknown.
+
+A checkout runs in three steps so that no outcome is ever lost or guessed:
+
+1. record the charge (state ``created``) with its idempotency key and take a
+   short *lease* on it, then commit — only the lease holder calls the
+   processor, so concurrent retries of one checkout make one processor call;
+2. call the processor, outside any database transaction;
+3. record the outcome and its ledger rows in one transaction.
+
+A crash or timeout between 2 and 3 leaves a ``created`` charge whose key the
+processor knows; :func:`settle` asks the processor (``retrieve_charge``) and
+records what it says.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..db.models import ChargeRow, ChargeState, Profile
+from ..errors import (
+    CardError,
+    IntegrityMismatch,
+    InvalidInput,
+    NoPaymentMethod,
+    OutcomeUnknown,
+    ProcessorError,
+    ProcessorSetupError,
+)
+from ..guards import refuse_card_data
+from ..money import normalize_currency, validate_amount
+from ..types import ChargeStatus, PaymentContext, PaymentRequest, PaymentResult, Receipt
+from . import _common as common
+from .webhooks import apply_pending_events
+
+if TYPE_CHECKING:
+    from ..app import Payproc
+
+#: How long a worker may hold a charge while it waits for the processor.
+LEASE = timedelta(seconds=120)
+
+
+@dataclass(frozen=True)
+class PreparedPayment:
+    """What a checkout page needs: the backend's values for the browser, the
+    field the token comes back in, and the key that names this charge (post
+    it back with the token so the checkout reuses the same charge)."""
+
+    values: Mapping[str, Any]
+    token_field: str
+    idempotency_key: str | None
+
+
+def new_idempotency_key() -> str:
+    return f"pp_{uuid.uuid4().hex}"
+
+
+def _validate(amount: object, currency: object) -> tuple[int, str]:
+    return validate_amount(amount), normalize_currency(currency)
+
+
+def payment_context(
+    app: Payproc, customer: str, amount: int | None = None, currency: str | None = None,
+    *, provider: str | None = None, idempotency_key: str | None = None, broker_fee_amount: int = 0,
+) -> PreparedPayment:
+    """Ask the backend what the browser needs. With an amount, the charge is
+    recorded now (state ``created``) so the backend's server-side handle (an
+    order id) is kept with it and never taken from the browser."""
+    backend = app.backend
+    key = None
+    if amount is not None:
+        amount, currency = _validate(amount, currency)
+        validate_amount(broker_fee_amount, allow_zero=True, what="broker_fee_amount")
+        key = idempotency_key or new_idempotency_key()
+    with app.db.transaction() as session:
+        cust = common.get_profile(session, customer)
+        prov = common.get_profile(session, provider or app.settings.BROKER)
+        broker = common.get_profile(session, app.settings.BROKER)
+        parties = (common.to_party(cust), common.to_party(prov, is_broker=prov.id == broker.id),
+                   common.to_party(broker, is_broker=True))
+        if key is not None:
+            _charge_for_key(session, key, cust, prov, amount, currency, broker_fee_amount)  # type: ignore[arg-type]
+    context: PaymentContext = backend.call(
+        "get_payment_context", subscriber=parties[0], amount=amount, currency=currency,
+        provider=parties[1], broker=parties[2], broker_fee_amount=broker_fee_amount, idempotency_key=key,
+    )
+    if key is not None and context.reference:
+        with app.db.transaction() as session:
+            session.execute(
+                update(ChargeRow).where(ChargeRow.idempotency_key == key).values(reference=context.reference)
+            )
+    return PreparedPayment(context.values, context.token_field, key)
+
+
+def _charge_for_key(
+    session: Any, key: str, cust: Profile, prov: Profile, amount: int, currency: str, broker_fee: int
+) -> ChargeRow:
+    charge = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
+    if charge is None:
+        charge = ChargeRow(
+            idempotency_key=key, customer_id=cust.id, provider_id=prov.id, amount=amount,
+            currency=currency, broker_fee_amount=broker_fee, state=ChargeState.CREATED,
+        )
+        session.add(charge)
+        session.flush()
+    elif (charge.customer_id, charge.provider_id, charge.amount, charge.currency) != (
+        cust.id, prov.id, amount, currency,
+    ):
+        raise InvalidInput(
+            f"idempotency key {key!r} was used for another charge "
+            f"({charge.amount} {charge.currency}); use a new key for a new payment"
+        )
+    return charge
+
+
+def checkout(
+    app: Payproc,
+    customer: str,
+    amount: int,
+    currency: str,
+    token: str | None = None,
+    *,
+    provider: str | None = None,
+    idempotency_key: str | None = None,
+    remember_card: bool = False,
+    browser_fields: Mapping[str, str] | None = None,
+    descr: str | None = None,
+    stmt_descr: str | None = None,
+    broker_fee_amount: int = 0,
+) -> ChargeRow:
+    """Charge ``customer`` ``amount`` ``currency`` with ``token`` (a
+    processor token from the browser) or, without one, the card on file.
+
+    Returns the charge: ``done`` when paid, ``created`` when the processor
+    says it is still pending or another worker holds it. Raises
+    :class:`CardError` (declined; the charge is ``failed``),
+    :class:`OutcomeUnknown` (the charge stays ``created``; settle it),
+    :class:`ProcessorSetupError`, :class:`NoPaymentMethod`,
+    :class:`InvalidInput`.
+    """
+    amount, currency = _validate(amount, currency)
+    validate_amount(broker_fee_amount, allow_zero=True, what="broker_fee_amount")
+    if broker_fee_amount > amount:
+        raise InvalidInput(f"broker_fee_amount {broker_fee_amount} is more than the amount {amount}")
+    if token is not None and (not isinstance(token, str) or not token.strip()):
+        raise InvalidInput("token must be a non-empty processor token string")
+    refuse_card_data(token, browser_fields)
+    key = idempotency_key or new_idempotency_key()
+    charge, claimed = _claim(app, customer, provider, key, amount, currency, broker_fee_amount, token)
+    if not claimed:
+        return charge
+    return _execute(app, charge, token, remember_card=remember_card, browser_fields=browser_fields or {},
+                    descr=descr, stmt_descr=stmt_descr)
+
+
+def _claim(
+    app: Payproc, customer: str, provider: str | None, key: str, amount: int, currency: str,
+    broker_fee: int, token: str | None,
+) -> tuple[ChargeRow, bool]:
+    """Record the charge and take its lease. Returns (charge, True) when this
+    worker must call the processor."""
+    for _attempt in range(3):
+        try:
+            with app.db.transaction() as session:
+                cust = common.get_profile(session, customer)
+                prov = common.get_profile(session, provider or app.settings.BROKER)
+                if token is None and not cust.processor_card_key:
+                    raise NoPaymentMethod(cust.printable_name or cust.slug)
+                charge = _charge_for_key(session, key, cust, prov, amount, currency, broker_fee)
+                if charge.state != ChargeState.CREATED:
+                    return charge, False
+                at = common.now()
+                claimed = session.execute(
+                    update(ChargeRow)
+                    .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.CREATED,
+                           or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at))
+                    .values(lease_until=at + LEASE)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                return charge, bool(claimed)
+        except IntegrityError:
+            continue  # another worker inserted the same key first: read it
+    raise OutcomeUnknown(f"could not record charge {key!r}: the database kept refusing it")
+
+
+def _execute(
+    app: Payproc, charge: ChargeRow, token: str | None, *, remember_card: bool,
+    browser_fields: Mapping[str, str], descr: str | None, stmt_descr: str | None,
+) -> ChargeRow:
+    backend = app.backend
+    with app.db.transaction() as session:
+        customer, provider, broker, roles = common.charge_parties(app, session, charge)
+    new_card_key = None
+    if token is not None and remember_card:
+        update_ = backend.call("create_or_update_card", subscriber=customer, token=token,
+                               provider=provider, broker=broker)
+        new_card_key, token = update_.card_key, None
+        customer = replace(customer, keys=replace(customer.keys, card_key=new_card_key))
+    request = PaymentRequest(
+        amount=charge.amount, currency=charge.currency, customer=customer, provider=provider,
+        broker=broker, idempotency_key=charge.idempotency_key, token=token, descr=descr,
+        stmt_descr=stmt_descr, broker_fee_amount=charge.broker_fee_amount,
+        browser_fields=dict(browser_fields),
+    )
+    try:
+        if token is not None:
+            result: PaymentResult = backend.call("create_payment", request=request, reference=charge.reference)
+        else:
+            result = backend.call("create_charge", request=request)
+    except CardError as error:
+        _fail(app, charge, error.code, error.charge_processor_key)
+        common.LOGGER.info("card-error on charge %s: %s (%s)", charge.id, error.code, error.charge_processor_key)
+        raise
+    except ProcessorSetupError as error:
+        _fail(app, charge, "setup_error", None)
+        if error.revoked:
+            app.clear_processor_keys(provider.slug)
+        backend.notify("processor_setup_error", provider=error.provider, message=str(error), customer=customer)
+        raise
+    except OutcomeUnknown:
+        _release(app, charge)
+        common.LOGGER.warning("charge %s: outcome unknown; it stays in progress until settled", charge.id)
+        raise
+    except ProcessorError as error:
+        _fail(app, charge, "processor_error", None)
+        common.LOGGER.error("processor-error on charge %s: %s", charge.id, error.message)
+        raise
+    return record_result(app, charge, result, new_card_key=new_card_key)
+
+
+def record_result(app: Payproc, charge: ChargeRow, result: PaymentResult, *, new_card_key: str | None = None) -> ChargeRow:
+    """Record the processor's answer to a payment (after the integrity
+    check)."""
+    if result.amount != charge.amount or result.currency.lower() != charge.currency:
+        with app.db.transaction() as session:
+            session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(
+                processor_key=result.processor_key, failure_code="integrity_mismatch", lease_until=None))
+        common.LOGGER.error(
+            "charge %s: processor %s answered %s %s for %s %s; not marked done",
+            charge.id, result.processor_key, result.amount, result.currency, charge.amount, charge.currency,
+        )
+        raise IntegrityMismatch(
+            f"the processor charged {result.amount} {result.currency} for charge {charge.id} "
+            f"of {charge.amount} {charge.currency}; it is not marked done and needs review"
+        )
+    if result.status != ChargeStatus.SUCCEEDED:
+        with app.db.transaction() as session:
+            session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(
+                processor_key=result.processor_key, lease_until=None))
+        charge.processor_key = result.processor_key
+        return charge
+    with app.db.transaction() as session:
+        customer, provider, broker, roles = common.charge_parties(app, session, charge)
+    ref = common.charge_ref(charge, customer, provider, broker)
+    ref = replace(ref, processor_key=result.processor_key)
+    dist = common.distribution(app, ref, 0)
+    with app.db.transaction() as session:
+        app.db.lock_key(session, result.processor_key)
+        done = common.record_success(app, session, charge, result.processor_key, result.receipt, dist, roles)
+        if new_card_key is not None:
+            session.execute(update(Profile).where(Profile.id == charge.customer_id)
+                            .values(processor_card_key=new_card_key, nb_renewal_attempts=0))
+        apply_pending_events(app, session, result.processor_key)
+    if done:
+        app.backend.notify("charge_updated", charge=ref, state=ChargeState.DONE.value,
+                           previous_state=ChargeState.CREATED.value)
+    return app.get_charge(charge.id)
+
+
+def _fail(app: Payproc, charge: ChargeRow, code: str | None, processor_key: str | None) -> None:
+    with app.db.transaction() as session:
+        common.record_failure(session, charge, code, processor_key)
+
+
+def _release(app: Payproc, charge: ChargeRow) -> None:
+    with app.db.transaction() as session:
+        session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(lease_until=None))
+
+
+def settle(app: Payproc, *, customer: str | None = None, older_than: timedelta = timedelta(0)) -> list[ChargeRow]:
+    """Ask the processor about every charge still in progress (``created``,
+    not leased by a worker, created more than ``older_than`` ago) and record
+    what it says. Charges it does not know are marked failed; pending ones
+    stay. Returns the charges that changed state."""
+    at = common.now()
+    with app.db.transaction() as session:
+        query = select(ChargeRow).where(
+            ChargeRow.state == ChargeState.CREATED,
+            or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at),
+            ChargeRow.created_at <= at - older_than,
+        )
+        if customer is not None:
+            query = query.where(ChargeRow.customer_id == common.get_profile(session, customer).id)
+        pending = session.scalars(query.order_by(ChargeRow.id)).all()
+    changed = []
+    for charge in pending:
+        if settle_charge(app, charge):
+            changed.append(app.get_charge(charge.id))
+    return changed
+
+
+def settle_charge(app: Payproc, charge: ChargeRow) -> bool:
+    """Settle one charge through ``retrieve_charge``. True if it changed."""
+    with app.db.transaction() as session:
+        customer, provider, broker, roles = common.charge_parties(app, session, charge)
+    info = app.backend.call("retrieve_charge", charge=common.charge_ref(charge, customer, provider, broker))
+    if info.status == ChargeStatus.SUCCEEDED:
+        result = PaymentResult(
+            processor_key=info.processor_key, amount=info.amount, currency=info.currency,
+            created_at=info.created_at or common.now(), receipt=info.receipt or Receipt(),
+        )
+        before = charge.state
+        after = record_result(app, charge, result)
+        return after.state != before
+    if info.status in (ChargeStatus.FAILED, ChargeStatus.NOT_FOUND):
+        with app.db.transaction() as session:
+            changed = common.record_failure(
+                session, charge, info.failure_code or info.status.value, info.processor_key)
+        if changed:
+            app.backend.notify("charge_updated", charge=common.charge_ref(charge, customer, provider, broker),
+                               state=ChargeState.FAILED.value, previous_state=ChargeState.CREATED.value)
+        return changed
+    return False

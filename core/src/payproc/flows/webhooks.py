@@ -1,0 +1,145 @@
+"""Webhook intake: the backend verifies, the core de-duplicates and applies.
+
+A delivery is stored (unique per backend and event id) in the same
+transaction that applies it, so a redelivery — even a concurrent one — is a
+no-op, and a failure to apply rolls the record back so the processor's next
+delivery tries again. An event about a charge whose checkout has not
+committed yet is kept, unapplied, and applied by that checkout's commit.
+Events may arrive in any order: each transition brings the charge to the
+state the event implies (a refund or dispute on a charge still in progress
+first records its success).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..db.models import ChargeRow, ChargeState, WebhookEventRow
+from ..types import ChargeStatus, EventType, Receipt, WebhookEvent
+from . import _common as common
+from . import disputes, refunds
+
+if TYPE_CHECKING:
+    from ..app import Payproc
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    """What happened to a verified delivery: ``applied`` (state changed or
+    confirmed), ``duplicate`` (seen before), ``pending`` (its charge is not
+    known yet; kept), ``ignored`` (an event payproc does not act on)."""
+
+    event_id: str
+    type: str
+    status: str
+    charge_id: int | None = None
+
+
+def handle_webhook(app: Payproc, body: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
+    """Verify ``body`` with the backend and apply it once.
+
+    Raises :class:`~payproc.errors.WebhookVerificationError` (answer 400)
+    when the signature does not hold; any other exception means the event
+    was not stored (answer 5xx so the processor delivers it again).
+    """
+    lowered = {name.lower(): value for name, value in headers.items()}
+    event: WebhookEvent = app.backend.call("parse_webhook", body=body, headers=lowered)
+    with app.db.transaction() as session:
+        if event.charge_processor_key:
+            app.db.lock_key(session, event.charge_processor_key)
+        row = WebhookEventRow(
+            backend=app.backend.name, event_id=event.event_id, type=event.type.value,
+            charge_processor_key=event.charge_processor_key, amount=event.amount, currency=event.currency,
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            return WebhookOutcome(event.event_id, event.type.value, "duplicate")
+        if event.type == EventType.IGNORED or not event.charge_processor_key:
+            row.applied = True
+            return WebhookOutcome(event.event_id, event.type.value, "ignored")
+        charge = session.scalar(app.db.for_update(
+            select(ChargeRow).where(ChargeRow.processor_key == event.charge_processor_key)))
+        if charge is None:
+            common.LOGGER.info("webhook %s: charge %s not known yet; kept for later",
+                               event.event_id, event.charge_processor_key)
+            return WebhookOutcome(event.event_id, event.type.value, "pending")
+        apply_event(app, session, charge, event)
+        row.applied = True
+        return WebhookOutcome(event.event_id, event.type.value, "applied", charge.id)
+
+
+def apply_pending_events(app: Payproc, session: Session, processor_key: str) -> None:
+    """Apply the events that arrived before their charge was known."""
+    rows = session.scalars(
+        select(WebhookEventRow)
+        .where(WebhookEventRow.charge_processor_key == processor_key, WebhookEventRow.applied.is_(False))
+        .order_by(WebhookEventRow.id)
+    ).all()
+    if not rows:
+        return
+    charge = common.lock_charge(app, session, session.scalar(
+        select(ChargeRow.id).where(ChargeRow.processor_key == processor_key)))
+    for row in rows:
+        event = WebhookEvent(
+            event_id=row.event_id, type=EventType(row.type), created_at=row.received_at,
+            charge_processor_key=processor_key, amount=row.amount, currency=row.currency,
+        )
+        apply_event(app, session, charge, event)
+        row.applied = True
+
+
+def apply_event(app: Payproc, session: Session, charge: ChargeRow, event: WebhookEvent) -> None:
+    """Bring ``charge`` to the state ``event`` implies."""
+    kind = event.type
+    if kind in (EventType.CHARGE_SUCCEEDED, EventType.CHARGE_CAPTURED):
+        _ensure_succeeded(app, session, charge, event.receipt, event.amount, event.currency)
+    elif kind == EventType.CHARGE_FAILED:
+        if charge.state == ChargeState.CREATED:
+            common.record_failure(session, charge, "charge_failed", None)
+        elif charge.state != ChargeState.FAILED:
+            common.LOGGER.warning("webhook %s: charge %s is %s; a late failure notice is ignored",
+                                  event.event_id, charge.id, charge.state)
+    elif kind == EventType.CHARGE_REFUNDED:
+        _ensure_succeeded(app, session, charge, event.receipt, None, None)
+        refunds.sync_external_refunds(app, session, charge, event)
+    elif kind == EventType.REFUND_FAILED:
+        refunds.refund_failed(app, session, charge, event.refund_processor_key)
+    elif kind in (EventType.DISPUTE_CREATED, EventType.DISPUTE_UPDATED):
+        _ensure_succeeded(app, session, charge, event.receipt, None, None)
+        disputes.open_dispute(app, session, charge)
+    elif kind == EventType.DISPUTE_WON:
+        _ensure_succeeded(app, session, charge, event.receipt, None, None)
+        disputes.close_dispute(app, session, charge, won=True)
+    elif kind == EventType.DISPUTE_LOST:
+        _ensure_succeeded(app, session, charge, event.receipt, None, None)
+        disputes.close_dispute(app, session, charge, won=False)
+
+
+def _ensure_succeeded(
+    app: Payproc, session: Session, charge: ChargeRow, receipt: Receipt | None,
+    amount: int | None, currency: str | None,
+) -> None:
+    if charge.state != ChargeState.CREATED:
+        return
+    if (amount is not None and amount != charge.amount) or (currency and currency.lower() != charge.currency):
+        common.LOGGER.error("charge %s: webhook reports %s %s for %s %s; not marked done",
+                            charge.id, amount, currency, charge.amount, charge.currency)
+        return
+    customer, provider, broker, roles = common.charge_parties(app, session, charge)
+    ref = common.charge_ref(charge, customer, provider, broker)
+    if receipt is None:
+        info = app.backend.call_optional("retrieve_charge", charge=ref)
+        if info is not None and info.status != ChargeStatus.SUCCEEDED:
+            return
+        receipt = info.receipt if info is not None else Receipt()
+    dist = common.distribution(app, ref, 0)
+    common.record_success(app, session, charge, charge.processor_key or "", receipt, dist, roles)

@@ -1,0 +1,225 @@
+"""The double-entry ledger, modelled on djaodjin-saas's transactions.
+
+Each row moves an amount from an ``orig`` account to a ``dest`` account; an
+account is a profile and a kind (``Funds``, ``Backlog``, ``Liability``…). A
+row's two sides carry the same amount and unit, so every unit that enters an
+account left another one: the books balance per currency by construction, and
+:func:`check_books` proves it on what is actually stored, along with the
+invariants that tie the ledger to the charges.
+
+The rows written for a payment (djaodjin's ``payment_successful``)::
+
+    processor:Funds      <- subscriber:Liability   amount      the charge
+    broker:Expenses      <- processor:Backlog      fee         processor fee
+    provider:Expenses    <- broker:Backlog         broker fee  (when > 0)
+    broker:Funds         <- processor:Funds        broker fee  (when > 0)
+    provider:Receivable  <- provider:Backlog       amount
+    provider:Funds       <- processor:Funds        distribute
+
+A refund (``Refund``) or chargeback (``Chargeback``) of ``r`` gives back what
+each party received, computed as the difference between the distribution
+before and after::
+
+    provider:<kind>      <- subscriber:Refunded    r
+    processor:<kind>     <- processor:Funds        processor fee given back
+    processor:<kind>     <- broker:Funds           broker fee given back
+    processor:<kind>     <- provider:Funds         distribution given back
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .db.models import ChargeRow, ChargeState, LedgerRow, Profile, RefundRow, RefundState
+from .types import Distribution
+
+__all__ = ["BooksReport", "Parties", "check_books", "balances"]
+
+FUNDS, BACKLOG, EXPENSES = "Funds", "Backlog", "Expenses"
+LIABILITY, RECEIVABLE, REFUNDED = "Liability", "Receivable", "Refunded"
+REFUND, CHARGEBACK, WITHDRAW = "Refund", "Chargeback", "Withdraw"
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Profile ids of the four roles in a charge."""
+
+    processor: int
+    broker: int
+    provider: int
+    subscriber: int
+
+
+def _row(
+    dest: tuple[int, str], orig: tuple[int, str], amount: int, unit: str, descr: str,
+    *, charge_id: int | None, event_id: str | None, created_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "dest_profile_id": dest[0], "dest_account": dest[1], "dest_amount": amount, "dest_unit": unit,
+        "orig_profile_id": orig[0], "orig_account": orig[1], "orig_amount": amount, "orig_unit": unit,
+        "descr": descr, "charge_id": charge_id, "event_id": event_id, "created_at": created_at,
+    }
+
+
+def payment_rows(charge: ChargeRow, parties: Parties, dist: Distribution, at: datetime) -> list[dict[str, Any]]:
+    p = parties
+    kw = {"charge_id": charge.id, "event_id": f"cha_{charge.id}", "created_at": at}
+    unit = charge.currency
+    rows = [_row((p.processor, FUNDS), (p.subscriber, LIABILITY), charge.amount, unit,
+                 f"Charge {charge.processor_key}", **kw)]
+    if dist.processor_fee_amount:
+        rows.append(_row((p.broker, EXPENSES), (p.processor, BACKLOG), dist.processor_fee_amount,
+                         dist.processor_fee_unit, "Processor fee", **kw))
+    if dist.broker_fee_amount:
+        rows.append(_row((p.provider, EXPENSES), (p.broker, BACKLOG), dist.broker_fee_amount, unit,
+                         "Broker fee", **kw))
+        rows.append(_row((p.broker, FUNDS), (p.processor, FUNDS), dist.broker_fee_amount, unit,
+                         "Broker fee", **kw))
+    rows.append(_row((p.provider, RECEIVABLE), (p.provider, BACKLOG), charge.amount, unit,
+                     "Receivable", **kw))
+    rows.append(_row((p.provider, FUNDS), (p.processor, FUNDS), dist.distribute_amount, unit,
+                     "Distribution", **kw))
+    return rows
+
+
+def give_back_rows(
+    charge: ChargeRow, parties: Parties, amount: int, before: Distribution, after: Distribution,
+    at: datetime, *, kind: str = REFUND, event_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of a refund or chargeback of ``amount``."""
+    p = parties
+    kw = {"charge_id": charge.id, "event_id": event_id or f"cha_{charge.id}", "created_at": at}
+    unit = charge.currency
+    label = "Refund" if kind == REFUND else "Chargeback"
+    rows = [_row((p.provider, kind), (p.subscriber, REFUNDED), amount, unit,
+                 f"{label} of charge {charge.processor_key}", **kw)]
+    for source, back in (
+        (p.processor, before.processor_fee_amount - after.processor_fee_amount),
+        (p.broker, before.broker_fee_amount - after.broker_fee_amount),
+        (p.provider, before.distribute_amount - after.distribute_amount),
+    ):
+        if back:
+            rows.append(_row((p.processor, kind), (source, FUNDS), back, unit, f"{label} share", **kw))
+    return rows
+
+
+def dispute_fee_row(charge: ChargeRow, parties: Parties, fee: int, at: datetime) -> dict[str, Any]:
+    return _row((parties.processor, FUNDS), (parties.provider, FUNDS), fee, charge.currency,
+                "Dispute fee", charge_id=charge.id, event_id=f"cha_{charge.id}", created_at=at)
+
+
+def revert_rows(session: Session, charge: ChargeRow, at: datetime) -> list[dict[str, Any]]:
+    """Mirror images of a charge's chargeback rows (dispute won)."""
+    rows = session.scalars(
+        select(LedgerRow).where(LedgerRow.charge_id == charge.id, LedgerRow.dest_account == CHARGEBACK)
+    ).all()
+    return [
+        _row((row.orig_profile_id, row.orig_account), (row.dest_profile_id, row.dest_account),
+             row.dest_amount, row.dest_unit, f"{row.descr} - reverted",
+             charge_id=charge.id, event_id=row.event_id, created_at=at)
+        for row in rows
+    ]
+
+
+def withdraw_row(provider_id: int, amount: int, unit: str, descr: str, at: datetime, event_id: str) -> dict[str, Any]:
+    return _row((provider_id, WITHDRAW), (provider_id, FUNDS), amount, unit, descr,
+                charge_id=None, event_id=event_id, created_at=at)
+
+
+def balances(session: Session) -> dict[tuple[str, str, str], int]:
+    """Balance of every (profile slug, account, unit): what came in minus
+    what went out."""
+    slugs = dict(session.execute(select(Profile.id, Profile.slug)).tuples().all())
+    totals: dict[tuple[str, str, str], int] = defaultdict(int)
+    for profile_id, account, unit, amount in session.execute(
+        select(LedgerRow.dest_profile_id, LedgerRow.dest_account, LedgerRow.dest_unit, func.sum(LedgerRow.dest_amount))
+        .group_by(LedgerRow.dest_profile_id, LedgerRow.dest_account, LedgerRow.dest_unit)
+    ).tuples():
+        totals[(slugs[profile_id], account, unit)] += int(amount)
+    for profile_id, account, unit, amount in session.execute(
+        select(LedgerRow.orig_profile_id, LedgerRow.orig_account, LedgerRow.orig_unit, func.sum(LedgerRow.orig_amount))
+        .group_by(LedgerRow.orig_profile_id, LedgerRow.orig_account, LedgerRow.orig_unit)
+    ).tuples():
+        totals[(slugs[profile_id], account, unit)] -= int(amount)
+    return dict(totals)
+
+
+@dataclass
+class BooksReport:
+    """Outcome of :func:`check_books`: ``problems`` is empty when the books
+    balance."""
+
+    totals: dict[str, int]
+    problems: list[str]
+
+    @property
+    def balanced(self) -> bool:
+        return not self.problems
+
+
+def check_books(session: Session) -> BooksReport:
+    """Check that the books balance per currency and agree with the charges."""
+    problems: list[str] = []
+    unbalanced = session.scalar(
+        select(func.count()).select_from(LedgerRow).where(
+            (LedgerRow.orig_amount != LedgerRow.dest_amount) | (LedgerRow.orig_unit != LedgerRow.dest_unit)
+        )
+    )
+    if unbalanced:
+        problems.append(f"{unbalanced} ledger rows whose two sides differ")
+    negative = session.scalar(select(func.count()).select_from(LedgerRow).where(LedgerRow.dest_amount < 0))
+    if negative:
+        problems.append(f"{negative} ledger rows with a negative amount")
+    totals: dict[str, int] = defaultdict(int)
+    for (_, _, unit), amount in balances(session).items():
+        totals[unit] += amount
+    for unit, total in totals.items():
+        if total != 0:
+            problems.append(f"{unit}: accounts sum to {total}, not 0")
+    problems.extend(_check_charges(session))
+    return BooksReport(dict(totals), problems)
+
+
+def _check_charges(session: Session) -> list[str]:
+    problems = []
+    charged = dict(
+        session.execute(
+            select(LedgerRow.charge_id, func.sum(LedgerRow.dest_amount))
+            .where(LedgerRow.dest_account == FUNDS, LedgerRow.orig_account == LIABILITY)
+            .group_by(LedgerRow.charge_id)
+        ).tuples().all()
+    )
+    refunded = dict(
+        session.execute(
+            select(LedgerRow.charge_id, func.sum(LedgerRow.dest_amount))
+            .where(LedgerRow.dest_account == REFUND, LedgerRow.orig_account == REFUNDED)
+            .group_by(LedgerRow.charge_id)
+        ).tuples().all()
+    )
+    refund_rows = dict(
+        session.execute(
+            select(RefundRow.charge_id, func.sum(RefundRow.amount))
+            .where(RefundRow.state == RefundState.DONE)
+            .group_by(RefundRow.charge_id)
+        ).tuples().all()
+    )
+    for charge in session.scalars(select(ChargeRow)):
+        booked = int(charged.get(charge.id) or 0)
+        paid = charge.state in (ChargeState.DONE, ChargeState.DISPUTED, ChargeState.LOST)
+        if booked != (charge.amount if paid else 0):
+            problems.append(f"charge {charge.id} ({charge.state}) has {booked} booked for {charge.amount}")
+        if charge.amount_refunded > charge.amount:
+            problems.append(f"charge {charge.id} refunded {charge.amount_refunded} of {charge.amount}")
+        if int(refunded.get(charge.id) or 0) != charge.amount_refunded:
+            problems.append(f"charge {charge.id}: ledger refunds {refunded.get(charge.id) or 0} "
+                            f"!= recorded {charge.amount_refunded}")
+        if int(refund_rows.get(charge.id) or 0) != charge.amount_refunded:
+            problems.append(f"charge {charge.id}: refund rows {refund_rows.get(charge.id) or 0} "
+                            f"!= recorded {charge.amount_refunded}")
+    return problems
