@@ -1,0 +1,392 @@
+"""The fake backend: every payproc backend hook, against the simulated
+processor of :mod:`payproc_fake.processor`.
+
+This is the model for a real backend. Each hook turns payproc's typed values
+into a processor request, sends the charge's idempotency key unchanged, and
+maps the processor's answers to payproc's errors in one place
+(:meth:`FakeBackend._answers`):
+
+* 402 (card declined) -> :class:`~payproc.errors.CardError` with the failed
+  charge's id;
+* 401/403 (bad or revoked key) -> :class:`~payproc.errors.ProcessorSetupError`
+  naming the profile whose account it is;
+* no answer, or 5xx -> :class:`~payproc.errors.OutcomeUnknown`, never a failure;
+* any other 4xx -> :class:`~payproc.errors.ProcessorError`.
+
+The test tokens are listed in the package docstring (``payproc_fake``) and
+the README.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from payproc import hookimpl
+from payproc.errors import (
+    CardDataRefused,
+    CardError,
+    InvalidInput,
+    OutcomeUnknown,
+    ProcessorError,
+    ProcessorSetupError,
+)
+from payproc.types import (
+    BankInfo,
+    BrowserIntegration,
+    CardInfo,
+    CardUpdate,
+    ChargeInfo,
+    ChargeRef,
+    ChargeStatus,
+    CustomerRecord,
+    Distribution,
+    Party,
+    PaymentContext,
+    PaymentRequest,
+    PaymentResult,
+    ProcessorKeys,
+    Receipt,
+    RefundResult,
+    TransferRecord,
+    WebhookEvent,
+)
+from pydantic import BaseModel, SecretStr
+
+from . import fees, webhooks
+from .processor import Account, ApiError, NetworkFault, get_account
+from .records import Card, Charge
+from .settings import FakeSettings
+from .tokens import looks_like_card_number
+
+__all__ = ["FakeBackend"]
+
+#: The checkout form field that carries the token (the seed's ``token_id``).
+TOKEN_FIELD = "stripeToken"
+#: Where the fake "OAuth" pages would live: loopback only, never reached.
+OAUTH_BASE = "http://127.0.0.1/fake/oauth"
+
+
+def _receipt(card: Card | None) -> Receipt:
+    if card is None:
+        return Receipt()
+    return Receipt(last4=card.last4, exp_date=card.exp_date, card_name=card.name, brand=card.brand)
+
+
+def _card_info(card: Card) -> CardInfo:
+    return CardInfo(last4=card.last4, exp_date=card.exp_date, card_name=card.name, brand=card.brand)
+
+
+def _refuse_card_number(token: str) -> None:
+    if looks_like_card_number(token):
+        raise CardDataRefused(
+            "the payment token looks like a raw card number; payproc only accepts processor tokens "
+            "(the value was neither sent nor stored)"
+        )
+
+
+def _destination(provider: Party) -> str:
+    """The provider's account on the processor: its connected account when
+    it has one, else its slug (the fake is lenient, like Stripe in LOCAL mode)."""
+    return provider.keys.deposit_key or provider.slug
+
+
+class FakeBackend:
+    """payproc backend for the fake processor (entry point ``fake``)."""
+
+    name = "fake"
+    contract = ">=1.0,<2"
+
+    def __init__(self) -> None:
+        self.settings = FakeSettings()
+
+    def __repr__(self) -> str:
+        return f"<FakeBackend account={self.settings.ACCOUNT!r}>"
+
+    # --- plumbing -------------------------------------------------------------
+
+    def _api(self) -> Account:
+        """The processor account, after the simulated network latency."""
+        if self.settings.LATENCY_MS:
+            time.sleep(self.settings.LATENCY_MS / 1000)
+        return get_account(self.settings.ACCOUNT)
+
+    @contextmanager
+    def _answers(self, account_owner: str | None) -> Iterator[None]:
+        """Map the processor's answers to payproc errors; ``account_owner``
+        is the profile whose processor account a 401 is about."""
+        try:
+            yield
+        except NetworkFault as fault:
+            raise OutcomeUnknown(
+                f"the fake processor gave no answer ({fault.kind}): the request may have taken effect",
+                backend_except=fault,
+            ) from None
+        except ApiError as error:
+            if error.status == 402:
+                raise CardError(
+                    error.message, error.code, charge_processor_key=error.charge, backend_except=error
+                ) from None
+            if error.status in (401, 403):
+                raise ProcessorSetupError(
+                    error.message, account_owner, revoked=error.code == "api_key_revoked", backend_except=error
+                ) from None
+            if error.status >= 500:
+                raise OutcomeUnknown(
+                    f"the fake processor failed ({error.status}): the request may have taken effect",
+                    backend_except=error,
+                ) from None
+            raise ProcessorError(error.message, backend_except=error) from None
+
+    # --- set-up ---------------------------------------------------------------
+
+    @hookimpl
+    def settings_model(self) -> type[BaseModel]:
+        return FakeSettings
+
+    @hookimpl
+    def configure(self, settings: BaseModel) -> None:
+        assert isinstance(settings, FakeSettings)
+        self.settings = settings
+        if settings.WEBHOOK_SECRET is not None:
+            # Registering the endpoint: the processor now signs with it.
+            get_account(settings.ACCOUNT).webhook_secret = settings.WEBHOOK_SECRET.get_secret_value()
+
+    @hookimpl
+    def browser_integration(self) -> BrowserIntegration:
+        return BrowserIntegration(
+            token_field=TOKEN_FIELD,
+            script_urls=(),
+            notes="No processor script: the page posts a test token (tok_visa, tok_decline…) "
+            "in the stripeToken field.",
+        )
+
+    # --- payments ---------------------------------------------------------------
+
+    @hookimpl
+    def get_payment_context(self, amount: int | None, currency: str | None) -> PaymentContext:
+        values: dict[str, Any] = {"FAKE_PUB_KEY": self.settings.PUB_KEY}
+        if amount is not None:
+            values["amount"] = amount
+            values["currency"] = currency
+        return PaymentContext(values=values, token_field=TOKEN_FIELD, reference=None)
+
+    def _charge(self, request: PaymentRequest, source: str) -> PaymentResult:
+        _refuse_card_number(source)
+        with self._answers(request.provider.slug):
+            charge: Charge = self._api().create_charge(
+                amount=request.amount,
+                currency=request.currency,
+                source=source,
+                idempotency_key=request.idempotency_key,
+                provider=request.provider.slug,
+                description=request.descr,
+                statement_descriptor=(request.stmt_descr or request.provider.name)[:22],
+                application_fee=request.broker_fee_amount,
+                metadata=dict(request.metadata),
+            )
+        return PaymentResult(
+            processor_key=charge.id,
+            amount=charge.amount,
+            currency=charge.currency,
+            created_at=charge.created,
+            status=ChargeStatus.SUCCEEDED,
+            receipt=_receipt(charge.card),
+            card_key=charge.customer,
+        )
+
+    @hookimpl
+    def create_payment(self, request: PaymentRequest) -> PaymentResult:
+        source = request.token or request.customer.keys.card_key
+        if not source:
+            raise CardError("no payment token and no card on file", "card_absent")
+        return self._charge(request, source)
+
+    @hookimpl
+    def create_charge(self, request: PaymentRequest) -> PaymentResult:
+        card_key = request.customer.keys.card_key
+        if not card_key:
+            raise CardError(f"{request.customer.slug} has no card on file", "card_absent")
+        return self._charge(request, card_key)
+
+    @hookimpl
+    def retrieve_charge(self, charge: ChargeRef) -> ChargeInfo:
+        with self._answers(charge.provider.slug):
+            api = self._api()
+            if charge.processor_key:
+                found = api.retrieve_charge(charge.processor_key)
+            else:
+                found = api.find_charge(charge.idempotency_key)
+        if found is None:
+            return ChargeInfo(processor_key=charge.processor_key, status=ChargeStatus.NOT_FOUND)
+        return ChargeInfo(
+            processor_key=found.id,
+            status=ChargeStatus.SUCCEEDED if found.status == "succeeded" else ChargeStatus.FAILED,
+            amount=found.amount,
+            currency=found.currency,
+            amount_refunded=found.amount_refunded,
+            created_at=found.created,
+            receipt=_receipt(found.card),
+            failure_code=found.failure_code,
+            failure_message=found.failure_message,
+            disputed=found.disputed,
+        )
+
+    @hookimpl
+    def refund_charge(self, charge: ChargeRef, amount: int, broker_amount: int, idempotency_key: str) -> RefundResult:
+        if not charge.processor_key:
+            raise ProcessorError("cannot refund a charge the processor never answered for (no processor key)")
+        with self._answers(charge.provider.slug):
+            refund = self._api().refund(
+                charge.processor_key, amount, broker_amount=broker_amount, idempotency_key=idempotency_key
+            )
+        return RefundResult(
+            processor_key=refund.id,
+            amount=refund.amount,
+            currency=refund.currency,
+            created_at=refund.created,
+            broker_fee_refunded=refund.broker_amount,
+        )
+
+    @hookimpl
+    def charge_distribution(self, charge: ChargeRef, refunded: int, broker_fee_amount: int) -> Distribution:
+        distribute, fee, broker = fees.split(charge.amount, refunded, broker_fee_amount)
+        unit = charge.currency
+        return Distribution(distribute, unit, fee, unit, broker, unit)
+
+    @hookimpl
+    def dispute_fee(self) -> int:
+        return fees.DISPUTE_FEE
+
+    @hookimpl
+    def prorate_transfer(self) -> int:
+        return 0
+
+    # --- the card on file --------------------------------------------------------
+
+    @hookimpl
+    def create_or_update_card(self, subscriber: Party, token: str, broker: Party) -> CardUpdate:
+        _refuse_card_number(token)
+        # Cards live on the broker's processor account (as in the seed).
+        with self._answers(broker.slug):
+            customer = self._api().save_card(
+                token, customer_id=subscriber.keys.card_key, description=subscriber.slug, email=subscriber.email
+            )
+        assert customer.card is not None
+        return CardUpdate(card_key=customer.id, card=_card_info(customer.card))
+
+    @hookimpl
+    def delete_card(self, subscriber: Party, broker: Party) -> None:
+        if subscriber.keys.card_key:
+            with self._answers(broker.slug):
+                self._api().detach_card(subscriber.keys.card_key)
+
+    @hookimpl
+    def retrieve_card(self, subscriber: Party, broker: Party) -> CardInfo | None:
+        if not subscriber.keys.card_key:
+            return None
+        with self._answers(broker.slug):
+            customer = self._api().retrieve_customer(subscriber.keys.card_key)
+        if customer is None or customer.card is None:
+            return None
+        return _card_info(customer.card)
+
+    # --- payouts and connected accounts --------------------------------------------
+
+    @hookimpl
+    def create_transfer(
+        self, provider: Party, amount: int, currency: str, descr: str | None, idempotency_key: str
+    ) -> TransferRecord:
+        with self._answers(provider.slug):
+            payout = self._api().create_payout(
+                _destination(provider), amount, currency, descr or "", idempotency_key=idempotency_key
+            )
+        return TransferRecord(payout.id, payout.amount, payout.currency, payout.created, payout.description, payout.status)
+
+    @hookimpl
+    def reconcile_transfers(self, provider: Party, since: datetime) -> Sequence[TransferRecord]:
+        # One request returns everything: paging does not apply.
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)
+        with self._answers(provider.slug):
+            payouts = self._api().list_payouts(_destination(provider), since)
+        return [TransferRecord(p.id, p.amount, p.currency, p.created, p.description, p.status) for p in payouts]
+
+    @hookimpl
+    def retrieve_bank(self, provider: Party, includes_balance: bool) -> BankInfo:
+        destination = _destination(provider)
+        with self._answers(provider.slug):
+            api = self._api()
+            last4 = api.bank_last4(destination)
+            totals = api.balance(provider.slug, destination) if includes_balance else {}
+        if last4 is None:
+            last4 = provider.keys.deposit_key[-4:] if provider.keys.deposit_key else ""
+        if not includes_balance:
+            return BankInfo(bank_name="Fake Bank", last4=last4)
+        unit, amount = min(totals.items()) if totals else ("usd", 0)
+        return BankInfo(bank_name="Fake Bank", last4=last4, balance_amount=amount, balance_unit=unit)
+
+    @hookimpl
+    def update_bank(self, provider: Party, bank_token: str) -> BankInfo:
+        with self._answers(provider.slug):
+            last4 = self._api().attach_bank(_destination(provider), bank_token)
+        return BankInfo(bank_name="Fake Bank", last4=last4)
+
+    @hookimpl
+    def get_deposit_context(self) -> Mapping[str, Any]:
+        return {"FAKE_PUB_KEY": self.settings.PUB_KEY, "FAKE_CLIENT_ID": self.settings.CLIENT_ID or "ca_fake"}
+
+    @hookimpl
+    def connect_auth(self, provider: Party, code: str) -> ProcessorKeys:
+        if code == "bad" or not code:
+            raise ProcessorSetupError("the fake processor refused the authorization code", provider.slug)
+        self._api()  # the latency of the token exchange
+        digest = hashlib.sha256(code.encode("utf-8")).hexdigest()[:24]
+        return ProcessorKeys(
+            deposit_key=f"acct_fake_{digest}",
+            pub_key=f"pk_fake_{digest}",
+            priv_key=SecretStr(f"sk_fake_{digest}"),
+            refresh_token=SecretStr(f"rt_fake_{digest}"),
+        )
+
+    @hookimpl
+    def get_authorize_url(self, provider: Party, state: str, redirect_uri: str | None) -> str:
+        query = {
+            "response_type": "code",
+            "client_id": self.settings.CLIENT_ID or "ca_fake",
+            "scope": "read_write",
+            "state": state,
+        }
+        redirect_uri = redirect_uri or self.settings.CONNECT_CALLBACK_URL
+        if redirect_uri:
+            query["redirect_uri"] = redirect_uri
+        return f"{OAUTH_BASE}/authorize?{urlencode(query)}"
+
+    @hookimpl
+    def get_deauthorize_url(self, provider: Party) -> str:
+        query = {"client_id": self.settings.CLIENT_ID or "ca_fake", "account": _destination(provider)}
+        return f"{OAUTH_BASE}/deauthorize?{urlencode(query)}"
+
+    @hookimpl
+    def list_customers(self, pattern: str, broker: Party) -> Sequence[CustomerRecord]:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise InvalidInput(f"invalid customer pattern: {error}") from None
+        with self._answers(broker.slug):
+            customers = self._api().list_customers(pattern)
+        return [CustomerRecord(c.id, c.description, c.email) for c in customers]
+
+    # --- webhooks -------------------------------------------------------------------
+
+    @hookimpl
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        lowered = {name.lower(): value for name, value in headers.items()}
+        webhooks.verify(body, lowered, self.settings.WEBHOOK_SECRET)
+        return webhooks.parse_event(body)

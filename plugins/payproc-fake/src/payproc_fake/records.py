@@ -1,0 +1,96 @@
+"""What the fake processor stores: plain mutable records, guarded by the
+account's lock. Callers outside the processor only ever get copies."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from .tokens import Behaviour
+
+__all__ = ["Card", "Charge", "Customer", "Dispute", "Payout", "Refund"]
+
+
+@dataclass
+class Card:
+    last4: str
+    brand: str
+    exp_date: date
+    name: str
+    #: How charges on this card behave (SUCCEED, MISMATCH, CHARGE_DECLINED).
+    behaviour: Behaviour = Behaviour.SUCCEED
+
+
+@dataclass
+class Customer:
+    id: str
+    description: str
+    email: str | None
+    created: datetime
+    card: Card | None = None
+
+
+@dataclass
+class Refund:
+    id: str
+    charge: str
+    amount: int
+    currency: str
+    created: datetime
+    broker_amount: int = 0
+
+
+@dataclass
+class Dispute:
+    id: str
+    charge: str
+    amount: int
+    created: datetime
+    status: str = "needs_response"  # then "won" or "lost"
+
+
+@dataclass
+class Charge:
+    id: str
+    amount: int
+    currency: str
+    status: str  # "succeeded" or "failed"
+    created: datetime
+    idempotency_key: str | None
+    source: str
+    customer: str | None = None
+    provider: str | None = None
+    description: str | None = None
+    statement_descriptor: str | None = None
+    application_fee: int = 0
+    metadata: dict[str, str] = field(default_factory=dict)
+    failure_code: str | None = None
+    failure_message: str | None = None
+    card: Card | None = None
+    amount_refunded: int = 0
+    refunds: list[Refund] = field(default_factory=list)
+    dispute: Dispute | None = None
+
+    @property
+    def disputed(self) -> bool:
+        return self.dispute is not None and self.dispute.status != "won"
+
+    def snapshot(self) -> dict[str, Any]:
+        """A plain dict of the charge, for the test backdoor."""
+        data = asdict(self)
+        data["disputed"] = self.disputed
+        if self.card is not None:
+            data["card"]["behaviour"] = self.card.behaviour.value
+        return data
+
+
+@dataclass
+class Payout:
+    id: str
+    destination: str
+    amount: int
+    currency: str
+    description: str
+    created: datetime
+    status: str = "paid"
