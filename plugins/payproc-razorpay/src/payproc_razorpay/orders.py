@@ -1,0 +1,77 @@
+"""Razorpay Orders: the server-side half of every checkout.
+
+An order is created once per charge: its ``receipt`` is derived from the
+charge's idempotency key and looked up first (``GET /v1/orders?receipt=``),
+so a reloaded checkout page or a retried renewal reuses the order instead of
+opening a second one. Razorpay does not enforce unique receipts itself; two
+requests racing for the same key can still both create an order, but only the
+one the core stored as the charge's reference is ever accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from payproc.errors import IntegrityMismatch
+
+from .amounts import receipt_for
+from .client import RazorpayClient
+
+__all__ = ["find_or_create_order", "find_order", "order_payments"]
+
+
+def find_order(client: RazorpayClient, idempotency_key: str, provider: str | None = None) -> Mapping[str, Any] | None:
+    """The newest order whose receipt belongs to ``idempotency_key``."""
+    receipt = receipt_for(idempotency_key)
+    found = client.call(client.sdk.order.all, {"receipt": receipt, "count": 10}, provider=provider)
+    items = [item for item in found.get("items", []) if item.get("receipt") == receipt]
+    return max(items, key=lambda item: item.get("created_at", 0)) if items else None
+
+
+def find_or_create_order(
+    client: RazorpayClient,
+    *,
+    amount: int,
+    currency: str,
+    idempotency_key: str | None,
+    notes: Mapping[str, str],
+    provider: str | None,
+    extra: Mapping[str, Any] | None = None,
+) -> Mapping[str, Any]:
+    """Reuse the order of ``idempotency_key`` or create it.
+
+    An existing order for another amount or currency means the key was reused
+    for a different charge: :class:`IntegrityMismatch`.
+    """
+    if idempotency_key:
+        order = find_order(client, idempotency_key, provider)
+        if order is not None:
+            if order.get("amount") != amount or str(order.get("currency", "")).lower() != currency:
+                raise IntegrityMismatch(
+                    f"Razorpay order {order.get('id')} for this charge is for {order.get('amount')} "
+                    f"{order.get('currency')}, not {amount} {currency.upper()}"
+                )
+            return order
+    data: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency.upper(),
+        "payment_capture": client.settings.AUTO_CAPTURE,
+        "notes": dict(notes),
+    }
+    if idempotency_key:
+        data["receipt"] = receipt_for(idempotency_key)
+    data.update(extra or {})
+    order = client.call(client.sdk.order.create, data, provider=provider)
+    if order.get("amount") != amount or str(order.get("currency", "")).lower() != currency:
+        raise IntegrityMismatch(
+            f"Razorpay created order {order.get('id')} for {order.get('amount')} {order.get('currency')}, "
+            f"not {amount} {currency.upper()}"
+        )
+    return order
+
+
+def order_payments(client: RazorpayClient, order_id: str, provider: str | None = None) -> list[Mapping[str, Any]]:
+    """Payments made against ``order_id``, newest first."""
+    found = client.call(client.sdk.order.payments, order_id, provider=provider)
+    return sorted(found.get("items", []), key=lambda item: item.get("created_at", 0), reverse=True)
