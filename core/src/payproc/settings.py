@@ -152,7 +152,8 @@ def load_settings(toml_file: str | Path | None = None, **values: Any) -> Setting
 
 def validate_backend_section(model: type[BaseModel], section: BackendSettings) -> BaseModel:
     """Validate the ``PROCESSOR`` section with the backend's own model."""
-    raw = section.model_dump()
+    raw = section.model_dump(exclude_unset=True)
+    raw["BACKEND"] = section.BACKEND
     try:
         return model.model_validate(raw)
     except ValidationError as error:
