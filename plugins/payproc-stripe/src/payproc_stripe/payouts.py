@@ -1,0 +1,122 @@
+"""Payouts to a provider's bank account and what the provider's account holds.
+
+Stripe calls (on the provider's connected account outside LOCAL mode):
+
+* ``create_transfer``: ``POST /v1/payouts``;
+* ``reconcile_transfers``: ``GET /v1/payouts?status=paid&created[gt]=…``,
+  following ``starting_after`` until ``has_more`` is false;
+* ``retrieve_bank``: ``GET /v1/account`` or ``GET /v1/accounts/{id}`` (the
+  default external account), ``GET /v1/balance``;
+* ``update_bank``: ``POST /v1/accounts/{id}`` with ``external_account``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from payproc.errors import IntegrityMismatch, ProcessorError, ProcessorSetupError
+from payproc.types import BankInfo, Party, TransferRecord
+
+from .amounts import check_payout, from_stripe, to_stripe
+from .api import StripeApi
+from .charges import timestamp
+from .payments import statement_descriptor_suffix
+from .routing import Route, transfer_route
+
+__all__ = ["Payouts"]
+
+
+def _record(payout: dict[str, Any]) -> TransferRecord:
+    return TransferRecord(
+        processor_key=payout["id"],
+        amount=from_stripe(payout["amount"], payout["currency"]),
+        currency=payout["currency"],
+        created_at=timestamp(payout.get("created")),
+        description=payout.get("description") or "",
+        status=payout.get("status") or "",
+    )
+
+
+class Payouts:
+    def __init__(self, api: StripeApi) -> None:
+        self.api = api
+
+    def create_transfer(
+        self, provider: Party, amount: int, currency: str, descr: str | None, idempotency_key: str
+    ) -> TransferRecord:
+        check_payout(amount, currency)
+        route = transfer_route(self.api.settings, provider)
+        params: dict[str, Any] = {"amount": to_stripe(amount, currency), "currency": currency}
+        if descr:
+            params["description"] = descr
+        descriptor = statement_descriptor_suffix(provider.name)
+        if descriptor:
+            params["statement_descriptor"] = descriptor
+        payout = self.api.request(
+            route, self.api.v1.payouts.create, params=params, idempotency_key=idempotency_key, setup_party=provider.slug
+        )
+        record = _record(payout)
+        if record.amount != amount or record.currency != currency:
+            raise IntegrityMismatch(f"Stripe paid out {record.amount} {record.currency} for {amount} {currency}")
+        return record
+
+    def reconcile(self, provider: Party, since: datetime, limit_to_one_request: bool) -> Sequence[TransferRecord]:
+        route = transfer_route(self.api.settings, provider)
+        params = {"status": "paid", "created": {"gt": int(since.timestamp())}, "limit": 100}
+        payouts = [
+            _record(item)
+            for item in self.api.iterate(
+                route, self.api.v1.payouts.list, params, setup_party=provider.slug, one_page=limit_to_one_request
+            )
+        ]
+        return sorted(payouts, key=lambda record: (record.created_at, record.processor_key))
+
+    def _account(self, route: Route, party: str) -> dict[str, Any]:
+        if route.account:
+            return self.api.request(route, self.api.v1.accounts.retrieve, route.account, setup_party=party)
+        return self.api.request(route, self.api.v1.account.retrieve, setup_party=party)
+
+    def retrieve_bank(self, provider: Party, broker: Party, includes_balance: bool) -> BankInfo:
+        route = transfer_route(self.api.settings, provider)
+        try:
+            account = self._account(route, provider.slug)
+            banks = (account.get("external_accounts") or {}).get("data") or []
+            bank = next((item for item in banks if item.get("default_for_currency")), banks[0] if banks else {})
+            info = BankInfo(
+                bank_name=bank.get("bank_name") or "Stripe",
+                last4=f"***-{bank['last4']}" if bank.get("last4") else f"***-{account['id'][-4:]}",
+            )
+            if not includes_balance:
+                return info
+            balance = self.api.request(route, self.api.v1.balance.retrieve, setup_party=provider.slug)
+        except ProcessorSetupError:
+            raise
+        except ProcessorError:
+            return BankInfo(bank_name="N/A")
+        available = balance.get("available") or []
+        preferred = account.get("default_currency")
+        entry = next((item for item in available if item.get("currency") == preferred), available[0] if available else None)
+        if entry is None:
+            return info
+        return BankInfo(
+            bank_name=info.bank_name,
+            last4=info.last4,
+            balance_amount=from_stripe(entry["amount"], entry["currency"]),
+            balance_unit=entry["currency"],
+        )
+
+    def update_bank(self, provider: Party, bank_token: str) -> BankInfo:
+        route = transfer_route(self.api.settings, provider)
+        account_id = route.account or str(self._account(route, provider.slug)["id"])
+        account = self.api.request(
+            route,
+            self.api.v1.accounts.update,
+            account_id,
+            params={"external_account": bank_token},
+            setup_party=provider.slug,
+        )
+        banks = (account.get("external_accounts") or {}).get("data") or []
+        bank = banks[0] if banks else {}
+        return BankInfo(bank_name=bank.get("bank_name") or "Stripe", last4=f"***-{bank.get('last4', '')}")
