@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from payproc.backend import Backend, load_backend
 from payproc.settings import BackendSettings
 from payproc.types import ChargeRef, Party, PaymentRequest, PaymentResult, ProcessorKeys

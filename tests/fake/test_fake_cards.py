@@ -6,8 +6,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
-from payproc.errors import CardDataRefused, CardError, InvalidInput, OutcomeUnknown, ProcessorSetupError
+from payproc.errors import (
+    CardDataRefused,
+    CardError,
+    InvalidInput,
+    OutcomeUnknown,
+    ProcessorSetupError,
+)
 from payproc.types import CardUpdate, ChargeStatus, Party
 
 
