@@ -32,6 +32,9 @@ __all__ = [
 BACKEND_GROUP = "payproc.backends"
 OBSERVER_GROUP = "payproc.plugins"
 
+#: The backends this project publishes, for install hints.
+FIRST_PARTY = ("fake", "stripe", "razorpay", "flutterwave")
+
 #: djaodjin-saas class paths and the entry point that replaces each.
 LEGACY_PATHS = {
     "saas.backends.stripe_processor.StripeBackend": "stripe",
@@ -73,10 +76,15 @@ def installed_backends() -> dict[str, BackendEntry]:
 
 
 def _not_found(name: str, installed: dict[str, BackendEntry]) -> BackendNotFound:
+    import difflib
+
     names = ", ".join(sorted(installed)) or "none"
+    close = difflib.get_close_matches(name, [*installed, *FIRST_PARTY], n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    package = f"payproc-{close[0] if close else name}"
     return BackendNotFound(
-        f"unknown payment backend {name!r}. Installed backends: {names}. "
-        f"If {name!r} is a processor, install its package: pip install payproc-{name}"
+        f"unknown payment backend {name!r}.{hint} Installed backends: {names}. "
+        f"To use another processor, install its package, e.g.: pip install {package}"
     )
 
 

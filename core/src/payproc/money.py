@@ -120,8 +120,10 @@ def from_major(value: Decimal | str | int, currency: str) -> int:
 
 
 def format_money(amount: int, currency: str) -> str:
-    """Human-readable amount, e.g. ``'20.00 USD'``, ``'1500 JPY'``."""
-    return f"{to_major(amount, currency)} {currency.upper()}"
+    """Human-readable amount, e.g. ``'20.00 USD'``, ``'-5.00 USD'``, ``'1500 JPY'``
+    (balances may be negative)."""
+    sign = "-" if isinstance(amount, int) and not isinstance(amount, bool) and amount < 0 else ""
+    return f"{sign}{to_major(abs(amount) if sign else amount, currency)} {currency.upper()}"
 
 
 @dataclass(frozen=True, slots=True)

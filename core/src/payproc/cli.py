@@ -1,0 +1,216 @@
+"""The ``payproc`` command.
+
+Sub-commands are small functions; argument parsing is the standard library's
+argparse, which keeps ``payproc backends`` fast (no SDK, no database layer
+imported to list what is installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .errors import PayprocError
+
+__all__ = ["main"]
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .settings import load_settings
+
+    overrides = {}
+    if getattr(args, "database_url", None):
+        overrides["DATABASE_URL"] = args.database_url
+    return load_settings(**overrides)
+
+
+def cmd_backends(args: argparse.Namespace) -> int:
+    """List installed backends, their distribution, contract and operations."""
+    from . import hookspecs
+    from .backend import backend_capabilities
+    from .discovery import installed_backends
+
+    found = installed_backends()
+    if not found:
+        print("No payment backend is installed. Install one, e.g.: pip install payproc-fake")
+        return 1
+    for name, entry in sorted(found.items()):
+        try:
+            backend_cls = entry.entry_point.load() if entry.entry_point else None
+        except Exception as error:  # a broken plugin must not hide the others
+            print(f"{name}  ({entry.distribution} {entry.version})  FAILED TO IMPORT: {type(error).__name__}: {error}")
+            continue
+        caps = backend_capabilities(backend_cls)
+        label = " [experimental]" if getattr(backend_cls, "experimental", False) else ""
+        print(f"{name}{label}  ({entry.distribution} {entry.version}, contract {getattr(backend_cls, 'contract', '?')})")
+        ops = [op for op in hookspecs.BACKEND_HOOKS if op not in ("settings_model", "configure")]
+        print("  supports: " + ", ".join(op for op in ops if op in caps))
+        missing = [op for op in ops if op not in caps]
+        reasons = getattr(backend_cls, "unsupported", {}) or {}
+        for op in missing:
+            reason = reasons.get(op)
+            print(f"  not supported: {op}" + (f" — {reason}" if reason else ""))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Load settings, the backend and the database; report every problem."""
+    problems: list[str] = []
+    try:
+        settings = _settings(args)
+    except PayprocError as error:
+        print(f"settings: {error}")
+        return 1
+    print(f"backend: {settings.PROCESSOR.BACKEND}")
+    try:
+        from .backend import load_backend
+
+        backend = load_backend(settings.PROCESSOR)
+        print(f"  loaded {backend.name} ({len(backend.capabilities)} operations)")
+        if backend.experimental:
+            print("  note: this backend is experimental")
+        if not backend.settings.WEBHOOK_SECRET:  # type: ignore[attr-defined]
+            problems.append("PROCESSOR.WEBHOOK_SECRET is not set: every webhook will be refused")
+    except PayprocError as error:
+        problems.append(str(error))
+    try:
+        from sqlalchemy import inspect
+
+        from .db import Database
+
+        database = Database(settings.DATABASE_URL)
+        db_file = database.engine.url.database
+        if database.is_sqlite and db_file not in (None, "", ":memory:"):
+            from pathlib import Path
+
+            if not Path(db_file).exists():
+                raise FileNotFoundError(f"{db_file} does not exist: run `payproc db init`")
+        with database.engine.connect() as connection:
+            tables = inspect(connection).get_table_names()
+        print(f"database: {database.engine.url.render_as_string(hide_password=True)}")
+        if "payproc_charge" not in tables:
+            problems.append("database has no payproc tables: run `payproc db init`")
+    except Exception as error:
+        problems.append(f"database: {type(error).__name__}: {error}")
+    for problem in problems:
+        print(f"problem: {problem}")
+    print("ok" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from .app import Payproc
+
+    app = Payproc(_settings(args))
+    app.init_db()
+    print(f"database ready: {app.db.engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_charges(args: argparse.Namespace) -> int:
+    from .app import Payproc
+    from .money import format_money
+
+    app = Payproc(_settings(args))
+    for charge in app.list_charges(state=args.state, limit=args.limit):
+        refunded = f", refunded {format_money(charge.amount_refunded, charge.currency)}" if charge.amount_refunded else ""
+        print(f"#{charge.id}  {charge.state:<8} {format_money(charge.amount, charge.currency):>14}  "
+              f"{charge.processor_key or '-'}{refunded}")
+    return 0
+
+
+def cmd_settle(args: argparse.Namespace) -> int:
+    from .app import Payproc
+
+    app = Payproc(_settings(args))
+    changed = app.settle(customer=args.customer)
+    for charge in changed:
+        print(f"#{charge.id} -> {charge.state}")
+    print(f"{len(changed)} charge(s) settled")
+    return 0
+
+
+def cmd_renewals(args: argparse.Namespace) -> int:
+    from .app import Payproc
+    from .renewals import run_renewals
+
+    summary = run_renewals(Payproc(_settings(args)), concurrency=args.concurrency, rate_limit=args.rate_limit)
+    print(summary)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args.db, web=args.web, port=args.port)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .app import Payproc
+    from .web import serve
+
+    serve(Payproc(_settings(args)), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_new_backend(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .kit import create_backend
+
+    path = create_backend(args.name, Path(args.dest))
+    print(f"created {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="payproc", description="Payments through pluggable processor backends.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+        command = sub.add_parser(name, help=help, description=help)
+        command.set_defaults(func=func)
+        return command
+
+    add("backends", cmd_backends, "list installed backends and what each supports")
+    add("check", cmd_check, "load settings, backend and database; exit non-zero on any problem")
+    db = add("db", cmd_db, "create or upgrade the database tables (init/upgrade)")
+    db.add_argument("action", choices=["init", "upgrade"])
+    db.add_argument("--database-url")
+    charges = add("charges", cmd_charges, "list charges, newest first")
+    charges.add_argument("--state", choices=["created", "done", "failed", "disputed", "lost"])
+    charges.add_argument("--limit", type=int, default=50)
+    charges.add_argument("--database-url")
+    settle = add("settle", cmd_settle, "settle charges whose outcome is unknown")
+    settle.add_argument("--customer")
+    settle.add_argument("--database-url")
+    renewals = add("renewals", cmd_renewals, "charge every customer whose renewal is due, on the card on file")
+    renewals.add_argument("--concurrency", type=int)
+    renewals.add_argument("--rate-limit", type=float)
+    renewals.add_argument("--database-url")
+    demo = add("demo", cmd_demo, "run the whole payment story on the fake backend and SQLite")
+    demo.add_argument("--db", default="payproc-demo.sqlite3", help="SQLite file to write (default: %(default)s)")
+    demo.add_argument("--web", action="store_true", help="serve the demo checkout page on 127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    serve = add("serve", cmd_serve, "serve the checkout and webhook endpoints (needs payproc[web])")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--database-url")
+    new = add("new-backend", cmd_new_backend, "create a new backend distribution from the template")
+    new.add_argument("name")
+    new.add_argument("--dest", default=".")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except PayprocError as error:
+        print(f"payproc: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
