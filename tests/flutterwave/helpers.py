@@ -1,0 +1,47 @@
+"""Small builders shared by the Flutterwave tests: parties, requests and
+charge snapshots as the core would pass them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from payproc.types import ChargeRef, Party, PaymentRequest, PaymentResult
+
+SUBSCRIBER = Party(slug="xia", printable_name="Xia", email="xia@example.com")
+PROVIDER = Party(slug="cowork", printable_name="Cowork")
+BROKER = Party(slug="broker", printable_name="Broker", is_broker=True)
+
+
+def new_key() -> str:
+    return f"charge-{uuid.uuid4().hex}"
+
+
+def context(backend: Any, amount: int, currency: str, key: str) -> Any:
+    return backend.call(
+        "get_payment_context", subscriber=SUBSCRIBER, amount=amount, currency=currency,
+        provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key,
+    )
+
+
+def request(amount: int, currency: str, key: str, token: str | None = "ignored") -> PaymentRequest:
+    return PaymentRequest(amount=amount, currency=currency, customer=SUBSCRIBER, provider=PROVIDER,
+                          broker=BROKER, idempotency_key=key, token=token)
+
+
+def charge_ref(result: PaymentResult | None, amount: int, currency: str, key: str, refunded: int = 0) -> ChargeRef:
+    return ChargeRef(
+        processor_key=result.processor_key if result else None, amount=amount, currency=currency,
+        idempotency_key=key, created_at=datetime.now(UTC), customer=SUBSCRIBER,
+        provider=PROVIDER, broker=BROKER, amount_refunded=refunded,
+    )
+
+
+def pay(backend: Any, harness: Any, amount: int, currency: str, outcome: str = "success") -> tuple[Any, str, Any]:
+    """Context, browser payment, create_payment: (result or error, key, context)."""
+    key = new_key()
+    ctx = context(backend, amount, currency, key)
+    token, _fields = harness.pay(ctx, amount, currency, outcome=outcome)
+    result = backend.call("create_payment", request=request(amount, currency, key, token), reference=ctx.reference)
+    return result, key, ctx
