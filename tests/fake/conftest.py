@@ -39,6 +39,12 @@ harness_module = _load("payproc_fake_tests_harness", "harness.py")
 
 
 @pytest.fixture
+def webhook_secret() -> str:
+    """The WEBHOOK_SECRET the backend fixtures are configured with."""
+    return SECRET
+
+
+@pytest.fixture
 def account_name() -> Iterator[str]:
     name = f"acct_test_{uuid.uuid4().hex[:12]}"
     yield name
