@@ -135,17 +135,17 @@ def withdraw_row(provider_id: int, amount: int, unit: str, descr: str, at: datet
 def balances(session: Session) -> dict[tuple[str, str, str], int]:
     """Balance of every (profile slug, account, unit): what came in minus
     what went out."""
-    slugs = dict(session.execute(select(Profile.id, Profile.slug)).tuples().all())
+    slugs = dict(session.execute(select(Profile.id, Profile.slug)).all())
     totals: dict[tuple[str, str, str], int] = defaultdict(int)
     for profile_id, account, unit, amount in session.execute(
         select(LedgerRow.dest_profile_id, LedgerRow.dest_account, LedgerRow.dest_unit, func.sum(LedgerRow.dest_amount))
         .group_by(LedgerRow.dest_profile_id, LedgerRow.dest_account, LedgerRow.dest_unit)
-    ).tuples():
+    ):
         totals[(slugs[profile_id], account, unit)] += int(amount)
     for profile_id, account, unit, amount in session.execute(
         select(LedgerRow.orig_profile_id, LedgerRow.orig_account, LedgerRow.orig_unit, func.sum(LedgerRow.orig_amount))
         .group_by(LedgerRow.orig_profile_id, LedgerRow.orig_account, LedgerRow.orig_unit)
-    ).tuples():
+    ):
         totals[(slugs[profile_id], account, unit)] -= int(amount)
     return dict(totals)
 
@@ -193,21 +193,21 @@ def _check_charges(session: Session) -> list[str]:
             select(LedgerRow.charge_id, func.sum(LedgerRow.dest_amount))
             .where(LedgerRow.dest_account == FUNDS, LedgerRow.orig_account == LIABILITY)
             .group_by(LedgerRow.charge_id)
-        ).tuples().all()
+        ).all()
     )
     refunded = dict(
         session.execute(
             select(LedgerRow.charge_id, func.sum(LedgerRow.dest_amount))
             .where(LedgerRow.dest_account == REFUND, LedgerRow.orig_account == REFUNDED)
             .group_by(LedgerRow.charge_id)
-        ).tuples().all()
+        ).all()
     )
     refund_rows = dict(
         session.execute(
             select(RefundRow.charge_id, func.sum(RefundRow.amount))
             .where(RefundRow.state == RefundState.DONE)
             .group_by(RefundRow.charge_id)
-        ).tuples().all()
+        ).all()
     )
     for charge in session.scalars(select(ChargeRow)):
         booked = int(charged.get(charge.id) or 0)
