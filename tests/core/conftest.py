@@ -37,3 +37,23 @@ def account(app: Payproc):  # type: ignore[no-untyped-def]
     from payproc_fake import processor
 
     return processor.get_account(app.backend.settings.ACCOUNT)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def pg_app() -> Iterator[Payproc]:
+    """A Payproc app on PostgreSQL (``PAYPROC_TEST_POSTGRES_URL``), tables
+    recreated. Skipped when the variable is unset, except in CI, where it
+    fails: CI must run these."""
+    import os
+
+    url = os.environ.get("PAYPROC_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("PAYPROC_TEST_POSTGRES_URL is not set in CI: the PostgreSQL tests must run")
+        pytest.skip("PAYPROC_TEST_POSTGRES_URL is not set")
+    from payproc.db import Database
+
+    Database(url).drop_all()
+    application = make_app(url)
+    yield application
+    application.db.dispose()

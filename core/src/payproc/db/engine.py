@@ -96,6 +96,11 @@ class Database:
                 profile.id = pk
             session.add(profile)
             session.flush()
+            if pk is not None and not self.is_sqlite:
+                # an explicit id does not advance PostgreSQL's sequence
+                session.execute(text(
+                    "SELECT setval(pg_get_serial_sequence('payproc_profile', 'id'), "
+                    "(SELECT MAX(id) FROM payproc_profile))"))
         return profile
 
     def dispose(self) -> None:

@@ -6,6 +6,23 @@ parts the suite cannot play by itself: the browser (turning a payment context
 into a token, as the processor's JavaScript would), the processor's webhook
 sender, and an independent "backdoor" view of the processor's server so the
 suite checks results without trusting the backend under test.
+
+Besides the required members below, a harness may define:
+
+``currency`` (str, default ``"usd"``)
+    The currency the suite pays in (lower-case ISO 4217): ``"inr"`` for a
+    processor that only takes rupees.
+``limitations`` (mapping, default empty)
+    What the harness or the processor's test server cannot simulate, each
+    with the reason, from :data:`payproc.testing.requirements.FEATURES`
+    (``{"stale_webhook": "Razorpay signs no timestamp"}``). Tests that need
+    it skip with that reason. A limitation is about the *test set-up*; what
+    the *backend* does not do is said by leaving the hook out of
+    ``capabilities``.
+``provider_keys()`` (returns :class:`~payproc.types.ProcessorKeys`)
+    The processor keys of the marketplace provider the suite pays (a
+    connected account), when the backend needs one to pay a provider that is
+    not the broker or to pay out.
 """
 
 from __future__ import annotations
@@ -14,6 +31,16 @@ from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ..types import EventType, PaymentContext
+
+__all__ = ["BackendHarness", "PROCESSOR_CHARGE_KEYS"]
+
+#: Keys every mapping :meth:`BackendHarness.processor_charges` returns must
+#: have, normalized: ``id`` (the processor key), ``amount`` (minor units),
+#: ``currency`` (ISO 4217, any case), ``status`` (``"succeeded"``,
+#: ``"failed"`` or ``"pending"``; the processor's own words ``captured``,
+#: ``successful``, ``paid`` are read as ``"succeeded"``) and
+#: ``amount_refunded`` (minor units). Other keys are free.
+PROCESSOR_CHARGE_KEYS = ("id", "amount", "currency", "status", "amount_refunded")
 
 
 @runtime_checkable
@@ -35,12 +62,15 @@ class BackendHarness(Protocol):
 
         ``outcome`` is ``"success"``, ``"decline"`` (the payment must end in
         :class:`~payproc.errors.CardError`) or ``"unknown"`` (the processor
-        makes the charge but the answer is lost: a timeout).
+        makes the charge but the answer is lost: a timeout). The ``unknown``
+        outcome applies to the first ``create_payment`` call with that token;
+        a retry of the same charge gets the processor's answer.
         """
         ...
 
     def card_token(self, *, outcome: str = "success") -> str:
-        """A token that stores a card on file (``create_or_update_card``)."""
+        """A token that stores a card on file (``create_or_update_card``);
+        ``outcome="decline"`` gives one the processor refuses to store."""
         ...
 
     def webhook(
@@ -56,10 +86,12 @@ class BackendHarness(Protocol):
     ) -> tuple[bytes, Mapping[str, str]]:
         """A callback the processor would send for ``type`` about the charge,
         signed with the configured secret (or ``secret`` to forge one, or at
-        ``timestamp`` to make it stale where the processor signs time)."""
+        ``timestamp`` to make it stale where the processor signs time).
+        With ``event_id``, the event carries that id (redeliveries)."""
         ...
 
     def processor_charges(self, idempotency_key: str | None = None) -> list[Mapping[str, Any]]:
         """Backdoor: the charges the processor's server holds (optionally only
-        those made with ``idempotency_key``)."""
+        those made with ``idempotency_key``), with at least the keys of
+        :data:`PROCESSOR_CHARGE_KEYS`."""
         ...

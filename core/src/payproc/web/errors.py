@@ -39,6 +39,7 @@ from starlette.responses import JSONResponse
 from ..errors import (
     CardDataRefused,
     CardError,
+    ConfigurationError,
     IntegrityMismatch,
     InvalidAmount,
     InvalidInput,
@@ -46,6 +47,7 @@ from ..errors import (
     NoPaymentMethod,
     NotSupportedError,
     OutcomeUnknown,
+    PayprocError,
     ProcessorError,
     ProcessorSetupError,
     RefundExceedsRemaining,
@@ -53,7 +55,7 @@ from ..errors import (
     WebhookVerificationError,
 )
 
-__all__ = ["ApiError", "error_response"]
+__all__ = ["ApiError", "error_response", "handled"]
 
 LOGGER = logging.getLogger("payproc.web")
 
@@ -84,6 +86,13 @@ def _invalid_code(error: InvalidInput) -> str:
     if isinstance(error, UnknownCurrency):
         return "unknown_currency"
     return "invalid_input"
+
+
+def handled(error: BaseException) -> bool:
+    """True when :func:`error_response` has an answer for ``error``."""
+    if isinstance(error, ConfigurationError):
+        return False
+    return isinstance(error, (ApiError, PayprocError, LookupError))
 
 
 def error_response(error: Exception, *, token_field: str = "processor_token", in_progress: bool = False,

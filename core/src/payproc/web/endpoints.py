@@ -1,0 +1,222 @@
+"""The JSON endpoints. Each one reads the request, runs one payproc flow in
+a worker thread (the flows are synchronous: database and processor calls
+block) and answers JSON; payproc's errors are answered by
+:func:`payproc.web.errors.error_response`."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..app import Payproc
+from ..db.models import ChargeRow, ChargeState, Profile
+from ..errors import InvalidInput, NoPaymentMethod, OutcomeUnknown
+from ..flows.checkout import new_idempotency_key
+from ..money import minor_digits
+from . import serialize
+from .errors import ApiError, error_response, handled
+from .fields import read_amount, read_fields, truthy
+
+__all__ = ["CustomerResolver", "Endpoints"]
+
+#: Returns the slug of the customer a request pays for (from the session of
+#: the application that mounts payproc.web); may be a coroutine function.
+CustomerResolver = Callable[[Request, "dict[str, Any]"], "str | None | Awaitable[str | None]"]
+
+#: Checkout fields payproc reads itself; any other posted field goes to the
+#: backend as a browser field (``razorpay_signature``…).
+CHECKOUT_FIELDS = frozenset({
+    "customer", "amount", "amount_major", "currency", "idempotency_key", "remember_card", "descr",
+})
+
+
+class Endpoints:
+    """The handlers, bound to one :class:`~payproc.Payproc`."""
+
+    def __init__(self, app: Payproc, *, customer_of: CustomerResolver | None, default_customer: str | None,
+                 default_currency: str, ledger_limit: int = 50) -> None:
+        self.app = app
+        self.customer_of = customer_of
+        self.default_customer = default_customer
+        self.default_currency = default_currency
+        self.ledger_limit = ledger_limit
+
+    # --- plumbing ---------------------------------------------------------------
+
+    def token_field(self) -> str:
+        return self.app.backend.token_field
+
+    async def customer(self, request: Request, fields: dict[str, Any]) -> str:
+        if self.customer_of is not None:
+            slug = self.customer_of(request, fields)
+            if inspect.isawaitable(slug):
+                slug = await slug
+        else:
+            slug = fields.get("customer") or self.default_customer
+        if not slug or not isinstance(slug, str):
+            raise ApiError(400, "no_customer", "no customer: post a 'customer' (a profile slug)")
+        return slug
+
+    def _answer_error(self, error: Exception, **options: Any) -> Response:
+        response = error_response(error, token_field=self.token_field(), **options)
+        if response is None:
+            raise error
+        return response
+
+    def _charge_by_key(self, key: str) -> dict[str, Any] | None:
+        with self.app.db.transaction() as session:
+            charge = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
+            return serialize.charge_json(charge) if charge is not None else None
+
+    # --- payment context and checkout -------------------------------------------------
+
+    async def context(self, request: Request) -> Response:
+        """GET: what the page needs before it knows the amount (backend, token
+        field, scripts, public values). POST with an amount: also records the
+        charge and returns its ``idempotency_key``: post it back with the
+        token."""
+        try:
+            fields = await read_fields(request)
+            customer = await self.customer(request, fields)
+            amount, currency = read_amount(fields, self.default_currency, required=request.method == "POST")
+            prepared = await run_in_threadpool(
+                self.app.payment_context, customer, amount, currency,
+                idempotency_key=fields.get("idempotency_key") or None)
+            integration = await run_in_threadpool(self.app.backend.call_optional, "browser_integration")
+        except Exception as error:  # noqa: BLE001 - mapped or re-raised
+            return self._answer_error(error)
+        currency = currency or self.default_currency
+        return JSONResponse({
+            "backend": self.app.backend.name,
+            "customer": customer,
+            "token_field": prepared.token_field,
+            "values": dict(prepared.values),
+            "idempotency_key": prepared.idempotency_key,
+            "amount": amount,
+            "currency": currency,
+            "minor_digits": minor_digits(currency),
+            "script_urls": list(integration.script_urls) if integration is not None else [],
+            "notes": integration.notes if integration is not None else "",
+        })
+
+    async def checkout(self, request: Request) -> Response:
+        """Charge the customer with the token posted in the backend's token
+        field, or with the card on file when there is none."""
+        token_field = self.token_field()
+        key: str | None = None
+        fields: dict[str, Any] = {}
+        try:
+            fields = await read_fields(request)
+            customer = await self.customer(request, fields)
+            amount, currency = read_amount(fields, self.default_currency)
+            token = fields.get(token_field)
+            if token is not None and not isinstance(token, str):
+                raise InvalidInput(f"{token_field!r} must be a processor token string")
+            key = str(fields.get("idempotency_key") or new_idempotency_key())
+            browser_fields = {
+                name: value for name, value in fields.items()
+                if name not in CHECKOUT_FIELDS and name != token_field and isinstance(value, str)
+            }
+            charge = await run_in_threadpool(
+                self.app.checkout, customer, amount, currency, token or None, idempotency_key=key,
+                remember_card=truthy(fields.get("remember_card")), browser_fields=browser_fields,
+                descr=fields.get("descr") or None,
+            )
+        except Exception as error:  # noqa: BLE001 - mapped or re-raised
+            if not handled(error):
+                raise
+            extra: dict[str, Any] = {}
+            if key is not None:
+                extra["idempotency_key"] = key
+                found = await run_in_threadpool(self._charge_by_key, key)
+                if found is not None:
+                    extra["charge"] = found
+            if isinstance(error, NoPaymentMethod):
+                extra["received_fields"] = sorted(fields)
+            return self._answer_error(error, in_progress=True, **extra)
+        body = serialize.charge_json(charge)
+        return JSONResponse(body, status_code=200 if charge.state == ChargeState.DONE else 202)
+
+    # --- charges and refunds ------------------------------------------------------------
+
+    async def charges(self, request: Request) -> Response:
+        customer = request.query_params.get("customer")
+        state = request.query_params.get("state")
+
+        def query() -> list[dict[str, Any]]:
+            with self.app.db.transaction() as session:
+                statement = select(ChargeRow).order_by(ChargeRow.id.desc()).limit(100)
+                if customer:
+                    statement = statement.join(Profile, Profile.id == ChargeRow.customer_id).where(
+                        Profile.slug == customer)
+                if state:
+                    statement = statement.where(ChargeRow.state == state)
+                return [serialize.charge_json(charge) for charge in session.scalars(statement)]
+
+        return JSONResponse({"charges": await run_in_threadpool(query)})
+
+    async def charge(self, request: Request) -> Response:
+        try:
+            charge = await run_in_threadpool(self.app.get_charge, request.path_params["charge_id"])
+        except Exception as error:  # noqa: BLE001
+            return self._answer_error(error)
+        return JSONResponse(serialize.charge_json(charge))
+
+    async def refund(self, request: Request) -> Response:
+        """Refund all that is left of a charge, or ``amount`` of it."""
+        charge_id: int = request.path_params["charge_id"]
+        try:
+            fields = await read_fields(request)
+            charge = await run_in_threadpool(self.app.get_charge, charge_id)
+            amount, _currency = read_amount({**fields, "currency": charge.currency}, None, required=False)
+            refund = await run_in_threadpool(
+                self.app.refund, charge_id, amount, idempotency_key=fields.get("idempotency_key") or None)
+            charge = await run_in_threadpool(self.app.get_charge, charge_id)
+        except OutcomeUnknown as error:
+            return self._answer_error(error, in_progress=True, charge_id=charge_id)
+        except Exception as error:  # noqa: BLE001
+            return self._answer_error(error)
+        return JSONResponse({"refund": serialize.refund_json(refund, charge.currency),
+                             "charge": serialize.charge_json(charge)}, status_code=201)
+
+    async def ledger(self, request: Request) -> Response:
+        """The books: balances per profile and account, whether they balance,
+        and the latest double-entry rows."""
+
+        def read() -> dict[str, Any]:
+            with self.app.db.transaction() as session:
+                entries = serialize.ledger_entries(session, self.ledger_limit)
+            return {**serialize.books_json(self.app.check_books(), self.app.balances()), "entries": entries}
+
+        return JSONResponse(await run_in_threadpool(read))
+
+    # --- the card on file -----------------------------------------------------------------
+
+    async def card(self, request: Request) -> Response:
+        """GET: the card on file; POST: replace it with the posted token;
+        DELETE: forget it."""
+        token_field = self.token_field()
+        try:
+            fields = await read_fields(request)
+            customer = await self.customer(request, fields)
+            if request.method == "GET":
+                card = await run_in_threadpool(self.app.retrieve_card, customer)
+                return JSONResponse({"customer": customer, "card": serialize.card_json(card)})
+            if request.method == "DELETE":
+                await run_in_threadpool(self.app.delete_card, customer)
+                return JSONResponse({"customer": customer, "card": None})
+            token = fields.get(token_field)
+            if not token or not isinstance(token, str):
+                raise ApiError(400, "no_token",
+                               f"no processor token: it is expected in the {token_field!r} field of the POST body",
+                               token_field=token_field, received_fields=sorted(fields))
+            card = await run_in_threadpool(self.app.update_card, customer, token)
+        except Exception as error:  # noqa: BLE001
+            return self._answer_error(error)
+        return JSONResponse({"customer": customer, "card": serialize.card_json(card)})
