@@ -119,6 +119,7 @@ class FakeStripe:
         self.idempotency: dict[tuple[str, str, str], tuple[str, int, str]] = {}
         self.faults: list[Fault] = []
         self.requests: list[dict[str, Any]] = []
+        self.crashes: list[str] = []
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._routes()
         self._server: Any = None
@@ -243,6 +244,12 @@ class FakeStripe:
                     return 200, json.dumps(result)
                 except StripeFail as fail:
                     return fail.status, json.dumps(fail.body)
+                except Exception:  # a bug in the fake: say so loudly
+                    import traceback
+
+                    text = traceback.format_exc()
+                    self.crashes.append(text)
+                    return 500, json.dumps({"error": {"type": "api_error", "message": f"fake crashed: {text}"}})
         return 404, json.dumps({"error": {"type": "invalid_request_error",
                                           "message": f"Unrecognized request URL ({method}: {path})."}})
 

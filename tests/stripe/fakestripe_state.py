@@ -57,11 +57,11 @@ def missing(kind: str, ident: str, param: str | None = None) -> StripeFail:
     return StripeFail(404, f"No such {kind}: '{ident}'", code="resource_missing", param=param or kind.replace(" ", "_"))
 
 
-def template(name: str, **values: Any) -> dict[str, Any]:
-    """A copy of Stripe's example ``name`` with ``values`` set."""
+def template(_name: str, /, **values: Any) -> dict[str, Any]:
+    """A copy of Stripe's example ``_name`` with ``values`` set."""
     if not _TEMPLATES:
         _TEMPLATES.update(json.loads(FIXTURES.read_text())["resources"])
-    obj = copy.deepcopy(_TEMPLATES[name])
+    obj = copy.deepcopy(_TEMPLATES[_name])
     obj.update(values)
     return obj
 
