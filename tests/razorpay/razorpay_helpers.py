@@ -3,7 +3,7 @@ unique name, so tests import it without colliding with other backends')."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from payproc.types import ChargeRef, Party, PaymentRequest, ProcessorKeys
@@ -24,7 +24,8 @@ def request_for(subscriber: Party, amount: int, currency: str, key: str, token: 
 def charge_ref(subscriber: Party, amount: int, currency: str, key: str, processor_key: str | None,
                **extra: Any) -> ChargeRef:
     return ChargeRef(processor_key=processor_key, amount=amount, currency=currency, idempotency_key=key,
-                     created_at=datetime.now(UTC), customer=subscriber, provider=PROVIDER, broker=BROKER,
+                     created_at=datetime.now(timezone.utc),  # noqa: UP017 (3.10)
+                     customer=subscriber, provider=PROVIDER, broker=BROKER,
                      **extra)
 
 
