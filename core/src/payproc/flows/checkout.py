@@ -198,18 +198,18 @@ def _execute(
     with app.db.transaction() as session:
         customer, provider, broker, roles = common.charge_parties(app, session, charge)
     new_card_key = None
-    if token is not None and remember_card:
-        update_ = backend.call("create_or_update_card", subscriber=customer, token=token,
-                               provider=provider, broker=broker)
-        new_card_key, token = update_.card_key, None
-        customer = replace(customer, keys=replace(customer.keys, card_key=new_card_key))
-    request = PaymentRequest(
-        amount=charge.amount, currency=charge.currency, customer=customer, provider=provider,
-        broker=broker, idempotency_key=charge.idempotency_key, token=token, descr=descr,
-        stmt_descr=stmt_descr, broker_fee_amount=charge.broker_fee_amount,
-        browser_fields=dict(browser_fields),
-    )
     try:
+        if token is not None and remember_card:
+            update_ = backend.call("create_or_update_card", subscriber=customer, token=token,
+                                   provider=provider, broker=broker)
+            new_card_key, token = update_.card_key, None
+            customer = replace(customer, keys=replace(customer.keys, card_key=new_card_key))
+        request = PaymentRequest(
+            amount=charge.amount, currency=charge.currency, customer=customer, provider=provider,
+            broker=broker, idempotency_key=charge.idempotency_key, token=token, descr=descr,
+            stmt_descr=stmt_descr, broker_fee_amount=charge.broker_fee_amount,
+            browser_fields=dict(browser_fields),
+        )
         if token is not None:
             result: PaymentResult = backend.call("create_payment", request=request, reference=charge.reference)
         else:
