@@ -20,7 +20,7 @@ from ..errors import InvalidInput, NoPaymentMethod, OutcomeUnknown
 from ..flows.checkout import new_idempotency_key
 from ..money import minor_digits
 from . import serialize
-from .errors import ApiError, error_response, handled
+from .errors import HANDLED, ApiError, error_response, handled
 from .fields import read_amount, read_fields, truthy
 
 __all__ = ["CustomerResolver", "Endpoints"]
@@ -89,7 +89,7 @@ class Endpoints:
                 self.app.payment_context, customer, amount, currency,
                 idempotency_key=fields.get("idempotency_key") or None)
             integration = await run_in_threadpool(self.app.backend.call_optional, "browser_integration")
-        except Exception as error:  # noqa: BLE001 - mapped or re-raised
+        except HANDLED as error:
             return self._answer_error(error)
         currency = currency or self.default_currency
         return JSONResponse({
@@ -128,7 +128,7 @@ class Endpoints:
                 remember_card=truthy(fields.get("remember_card")), browser_fields=browser_fields,
                 descr=fields.get("descr") or None,
             )
-        except Exception as error:  # noqa: BLE001 - mapped or re-raised
+        except HANDLED as error:
             if not handled(error):
                 raise
             extra: dict[str, Any] = {}
@@ -164,7 +164,7 @@ class Endpoints:
     async def charge(self, request: Request) -> Response:
         try:
             charge = await run_in_threadpool(self.app.get_charge, request.path_params["charge_id"])
-        except Exception as error:  # noqa: BLE001
+        except HANDLED as error:
             return self._answer_error(error)
         return JSONResponse(serialize.charge_json(charge))
 
@@ -180,7 +180,7 @@ class Endpoints:
             charge = await run_in_threadpool(self.app.get_charge, charge_id)
         except OutcomeUnknown as error:
             return self._answer_error(error, in_progress=True, charge_id=charge_id)
-        except Exception as error:  # noqa: BLE001
+        except HANDLED as error:
             return self._answer_error(error)
         return JSONResponse({"refund": serialize.refund_json(refund, charge.currency),
                              "charge": serialize.charge_json(charge)}, status_code=201)
@@ -217,6 +217,6 @@ class Endpoints:
                                f"no processor token: it is expected in the {token_field!r} field of the POST body",
                                token_field=token_field, received_fields=sorted(fields))
             card = await run_in_threadpool(self.app.update_card, customer, token)
-        except Exception as error:  # noqa: BLE001
+        except HANDLED as error:
             return self._answer_error(error)
         return JSONResponse({"customer": customer, "card": serialize.card_json(card)})

@@ -55,7 +55,7 @@ from ..errors import (
     WebhookVerificationError,
 )
 
-__all__ = ["ApiError", "error_response", "handled"]
+__all__ = ["HANDLED", "ApiError", "error_response", "handled"]
 
 LOGGER = logging.getLogger("payproc.web")
 
@@ -88,11 +88,15 @@ def _invalid_code(error: InvalidInput) -> str:
     return "invalid_input"
 
 
+#: The exceptions the endpoints answer as JSON; anything else is a 500.
+HANDLED: tuple[type[Exception], ...] = (ApiError, PayprocError, LookupError)
+
+
 def handled(error: BaseException) -> bool:
     """True when :func:`error_response` has an answer for ``error``."""
     if isinstance(error, ConfigurationError):
         return False
-    return isinstance(error, (ApiError, PayprocError, LookupError))
+    return isinstance(error, HANDLED)
 
 
 def error_response(error: Exception, *, token_field: str = "processor_token", in_progress: bool = False,
