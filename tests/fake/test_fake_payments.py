@@ -172,7 +172,7 @@ def test_payment_context_and_browser_integration(backend, subscriber, provider, 
     assert card_update.values == {"FAKE_PUB_KEY": "pk_fake"}
     integration = backend.call("browser_integration")
     assert integration.token_field == "stripeToken"
-    assert integration.script_urls == ()
+    assert integration.script_urls == ("backends/fake/tokenizer.js",)
     assert integration.notes
     assert backend.token_field == "stripeToken"
 

@@ -160,11 +160,13 @@ class FakeBackend:
 
     @hookimpl
     def browser_integration(self) -> BrowserIntegration:
+        # A relative URL: payproc.web serves this package's static/ folder
+        # under backends/fake/ (the tokenizer never sends the card number).
         return BrowserIntegration(
             token_field=TOKEN_FIELD,
-            script_urls=(),
-            notes="No processor script: the page posts a test token (tok_visa, tok_decline…) "
-            "in the stripeToken field.",
+            script_urls=("backends/fake/tokenizer.js",),
+            notes="static/tokenizer.js turns a test card number into a test token (4242… -> tok_visa, "
+            "4000 0000 0000 0002 -> tok_decline) in the browser; the page posts it in the stripeToken field.",
         )
 
     # --- payments ---------------------------------------------------------------
