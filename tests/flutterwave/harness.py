@@ -15,7 +15,7 @@ import json
 import os
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from payproc.money import from_major, to_major
 from payproc.types import EventType, PaymentContext
@@ -70,6 +70,10 @@ class FlutterwaveHarness:
 
     backend = "flutterwave"
     capabilities = CAPABILITIES
+    limitations: ClassVar[dict[str, str]] = {
+        "stale_webhook": "Flutterwave does not sign a timestamp: verif-hash is a fixed shared secret",
+        "dispute_webhook": "Flutterwave v2 sends no dispute webhooks",
+    }
 
     def __init__(self, settings: Mapping[str, Any], fake: FakeFlutterwave | None = None) -> None:
         self._settings = dict(settings)
@@ -165,8 +169,8 @@ class FlutterwaveHarness:
             if wanted is not None and record.txref != wanted:
                 continue
             charges.append({
-                "processor_key": record.flwref,
-                "id": record.txid,
+                "id": record.flwref,  # the charge's processor key in payproc
+                "transaction_id": record.txid,
                 "tx_ref": record.txref,
                 "amount": from_major(record.amount, record.currency),
                 "currency": record.currency.lower(),

@@ -56,7 +56,7 @@ def test_successful_payment(backend, payproc_harness, amount, currency):
     assert result.processor_key.startswith("FLW")
     if not payproc_harness.sandbox:
         [charge] = payproc_harness.processor_charges(key)
-        assert charge["processor_key"] == result.processor_key
+        assert charge["id"] == result.processor_key
         assert (charge["amount"], charge["currency"], charge["status"]) == (amount, currency, "successful")
         assert result.receipt.last4 == "2950" and result.receipt.brand == "MASTERCARD"
 
