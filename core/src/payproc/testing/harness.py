@@ -32,7 +32,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..types import EventType, PaymentContext
 
-__all__ = ["BackendHarness", "PROCESSOR_CHARGE_KEYS"]
+__all__ = ["PROCESSOR_CHARGE_KEYS", "BackendHarness"]
 
 #: Keys every mapping :meth:`BackendHarness.processor_charges` returns must
 #: have, normalized: ``id`` (the processor key), ``amount`` (minor units),

@@ -52,7 +52,7 @@ def _unsupported_reasons(backend: str) -> Mapping[str, str]:
 
     try:
         cls, _entry = load_backend_class(backend)
-    except Exception:  # the capability test reports a backend that does not load
+    except Exception:  # noqa: BLE001 - the capability test reports a backend that does not load
         return {}
     return getattr(cls, "unsupported", None) or {}
 
