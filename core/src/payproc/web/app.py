@@ -101,7 +101,7 @@ def create_app(
         Route("/api/charges/{charge_id:int}/refunds", endpoints.refund, methods=["POST"]),
         Route("/api/ledger", endpoints.ledger, methods=["GET"]),
         Route("/api/card", endpoints.card, methods=["GET", "POST", "DELETE"]),
-        Route("/webhooks/{backend}", WebhookEndpoint(payproc_app), methods=["POST"]),
+        Route("/webhooks/{backend}", WebhookEndpoint(payproc_app).handle, methods=["POST"]),
     ]
     if page:
         async def checkout_page(request: Request) -> Response:

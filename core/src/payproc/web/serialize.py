@@ -77,7 +77,7 @@ def books_json(report: BooksReport, balances: dict[tuple[str, str, str], int]) -
 
 def ledger_entries(session: Session, limit: int) -> list[dict[str, Any]]:
     """The latest ``limit`` double-entry rows, newest first."""
-    slugs = dict(session.execute(select(Profile.id, Profile.slug)).tuples().all())
+    slugs = {profile_id: slug for profile_id, slug in session.execute(select(Profile.id, Profile.slug))}
     rows = session.scalars(select(LedgerRow).order_by(LedgerRow.id.desc()).limit(limit)).all()
     return [
         {

@@ -27,7 +27,7 @@ class WebhookEndpoint:
     def __init__(self, app: Payproc) -> None:
         self.app = app
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         name = request.path_params["backend"]
         if name != self.app.backend.name:
             return JSONResponse({
