@@ -7,8 +7,9 @@ status and the other fields (``reason``, ``source``, ``step``,
 and read here:
 
 * 401/403, or ``Authentication failed`` → :class:`ProcessorSetupError`;
-* a payment refused at ``payment_authorization`` (or with a card reason) →
-  :class:`CardError` with the failed payment's id;
+* a payment the payer's side refused (a card ``reason``, or ``source``
+  bank/customer/issuer at the authorization step) → :class:`CardError` with
+  the failed payment's id; ``input_validation_failed`` never is;
 * ``GatewayError``, ``ServerError``, 5xx, timeouts, connection errors and
   unreadable answers → :class:`OutcomeUnknown`;
 * any other 4xx → :class:`ProcessorError`.
@@ -43,7 +44,9 @@ CARD_REASONS = frozenset(
         "bank_technical_error",
     }
 )
-_CARD_STEPS = frozenset({"payment_authorization", "payment_authentication", "payment_initiation"})
+_CARD_STEPS = frozenset({"payment_authorization", "payment_authentication"})
+#: ``error.source`` values that name the payer's side, not our request.
+_CARD_SOURCES = frozenset({"customer", "bank", "issuer", "gateway", "issuer_bank"})
 
 
 def map_error(
@@ -68,9 +71,11 @@ def map_error(
     if kind == "BadRequestError":
         reason = str(detail.get("reason") or "")
         step = str(detail.get("step") or "")
+        source = str(detail.get("source") or "")
         metadata = detail.get("metadata") or {}
         payment_id = metadata.get("payment_id") if isinstance(metadata, Mapping) else None
-        if reason in CARD_REASONS or step in _CARD_STEPS:
+        validation = reason == "input_validation_failed" or source == "business"
+        if not validation and (reason in CARD_REASONS or (step in _CARD_STEPS and source in _CARD_SOURCES)):
             return CardError(message, reason or "card_declined", charge_processor_key=payment_id, backend_except=error)
         return ProcessorError(f"Razorpay refused the request: {message}", backend_except=error)
     if status is None and kind in ("JSONDecodeError", "InvalidJSONError", "ValueError"):

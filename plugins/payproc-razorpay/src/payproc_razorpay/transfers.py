@@ -110,5 +110,8 @@ class Transfers:
             if limit_to_one_request or len(items) < PAGE:
                 break
             skip += len(items)
-        found.sort(key=lambda item: (item.get("created_at", 0), item.get("id", "")))
+        # Razorpay lists newest first; reversed, then a stable sort on the
+        # second-grained created_at keeps same-second transfers in order.
+        found.reverse()
+        found.sort(key=lambda item: item.get("created_at", 0))
         return [_record(item) for item in found]
