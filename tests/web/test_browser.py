@@ -1,0 +1,179 @@
+"""End to end in a real browser: Playwright drives Debian's Chromium
+(``/usr/bin/chromium``, installed by ``.ci/browser-deps``; Playwright's own
+browser downloads are never used) against the app served on loopback.
+
+The page loads the payment context, the fake processor's script turns the
+test card into a token in the browser, the page posts the token and shows
+the receipt; the database is read directly to check what was recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import CUSTOMER
+from live_server import serving
+from payproc.db.models import ChargeRow
+from sqlalchemy import select
+
+CHROMIUM = os.environ.get("PAYPROC_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def _require_browser() -> Any:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    missing = sync_playwright is None or not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM))
+    if missing:
+        message = "browser tests need playwright (pip) and Debian's chromium: run .ci/browser-deps"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_playwright = _require_browser()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(payproc_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    from payproc.web import create_app
+
+    with serving(create_app(payproc_app, default_customer=CUSTOMER)) as url:
+        yield url
+
+
+class Page:
+    """A browser tab on the checkout page that records what it posts."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.posts: list[tuple[str, str]] = []
+        self.outside: list[str] = []
+        self.page.on("request", self._record)
+        self.page.goto(url)
+        self.page.wait_for_selector("body[data-ready='true']", timeout=10_000)
+
+    def _record(self, request: Any) -> None:
+        if not request.url.startswith("http://127.0.0.1:"):
+            self.outside.append(request.url)
+        if request.method == "POST":
+            self.posts.append((request.url, request.post_data or ""))
+
+    def pay(self, card: str = "4242 4242 4242 4242", amount: str = "20.00", token: str = "") -> None:
+        self.page.get_by_label("Amount").fill(amount)
+        self.page.get_by_label("Card number").fill(card)
+        if token:
+            self.page.get_by_text("Developer: post a test token directly").click()
+            self.page.get_by_label("Test token", exact=False).fill(token)
+        self.page.get_by_role("button", name="Pay").click()
+        self.page.wait_for_function(
+            "() => !document.getElementById('pay-button').disabled && "
+            "(document.getElementById('pay-status').textContent || !document.getElementById('pay-error').hidden)")
+
+    def text(self, selector: str) -> str:
+        return str(self.page.locator(selector).inner_text()).strip()
+
+    def checkout_posts(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for url, body in self.posts if url.endswith("/api/checkout")]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser, site) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+    page = Page(browser, site)
+    yield page
+    page.close()
+
+
+def charges(app) -> list[ChargeRow]:  # type: ignore[no-untyped-def]
+    with app.db.transaction() as session:
+        return list(session.scalars(select(ChargeRow)))
+
+
+def test_pay_with_the_test_card_and_see_the_receipt(tab, payproc_app):
+    assert "token is posted as \"stripeToken\"" in tab.text("#backend-info")
+    tab.pay()
+    assert tab.text("#pay-status") == "Paid 20.00 USD."
+    assert tab.text("#r-state") == "done"
+    assert tab.text("#r-amount") == "20.00 USD"
+    assert tab.text("#r-card").startswith("visa ending in 4242")
+    # The token went under the backend's field name; the card number never left the browser.
+    assert [post["stripeToken"] for post in tab.checkout_posts()] == ["tok_visa"]
+    assert all("4242" not in body for _url, body in tab.posts)
+    assert tab.outside == []
+    # The server recorded exactly one charge, paid, and the books balance.
+    recorded = charges(payproc_app)
+    assert [(c.amount, c.currency, c.state) for c in recorded] == [(2000, "usd", "done")]
+    assert tab.text("#r-id") == f"#{recorded[0].id}"
+    tab.page.wait_for_function("() => Number(document.body.dataset.ledgerRows) > 0")
+    assert tab.text("#books") == "The books balance."
+    assert payproc_app.check_books().balanced
+
+
+def test_a_declined_card_shows_the_processors_message(tab, payproc_app):
+    tab.pay(card="4000 0000 0000 0002")
+    assert tab.text("#pay-error") == "Your card was declined."
+    assert tab.page.locator("#pay-error").get_attribute("role") == "alert"
+    assert tab.page.locator("#receipt").is_hidden()
+    assert [post["stripeToken"] for post in tab.checkout_posts()] == ["tok_decline"]
+    assert [c.state for c in charges(payproc_app)] == ["failed"]
+
+
+def test_refund_from_the_receipt_and_watch_the_ledger(tab, payproc_app):
+    tab.pay(amount="12.50")
+    tab.page.wait_for_function("() => Number(document.body.dataset.ledgerRows) > 0")
+    rows_after_payment = int(tab.page.evaluate("document.body.dataset.ledgerRows"))
+    tab.page.get_by_role("button", name="Refund").click()
+    tab.page.wait_for_function("() => document.getElementById('refund-status').textContent")
+    assert tab.text("#refund-status") == "Refunded 12.50 USD."
+    assert tab.text("#r-refunded") == "12.50 USD"
+    assert tab.page.locator("#refund-button").is_hidden()
+    tab.page.wait_for_function(f"() => Number(document.body.dataset.ledgerRows) > {rows_after_payment}")
+    assert tab.text("#books") == "The books balance."
+    (charge,) = charges(payproc_app)
+    assert (charge.amount, charge.amount_refunded) == (1250, 1250)
+
+
+def test_a_mistyped_card_is_caught_in_the_browser_and_the_retry_pays_once(tab, payproc_app):
+    tab.pay(card="4242 4242 4242 4241")
+    assert tab.text("#pay-error") == "Your card number is incorrect."
+    assert tab.checkout_posts() == []
+    tab.pay(card="4242 4242 4242 4242")
+    assert tab.text("#r-state") == "done"
+    assert [c.state for c in charges(payproc_app)] == ["done"]
+
+
+def test_an_unknown_outcome_is_shown_as_in_progress(tab, payproc_app):
+    tab.pay(token="tok_timeout")
+    assert "do not pay again" in tab.text("#pay-status")
+    assert tab.text("#r-state") == "created"
+    assert [c.state for c in charges(payproc_app)] == ["created"]
+    payproc_app.settle()
+    assert [c.state for c in charges(payproc_app)] == ["done"]
+
+
+def test_every_control_has_a_label(tab):
+    unlabeled = tab.page.evaluate(
+        "() => [...document.querySelectorAll('input, select, button')]"
+        ".filter(el => !(el.labels && el.labels.length) && !el.textContent.trim()).map(el => el.id)")
+    assert unlabeled == []
