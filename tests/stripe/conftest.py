@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from fakestripe_server import FakeStripe
 from harness import StripeHarness
 from payproc.backend import Backend, load_backend

@@ -26,6 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
 from fakestripe_forms import decode
 from fakestripe_state import (
     THREE_DECIMAL,
@@ -38,8 +41,6 @@ from fakestripe_state import (
     search_metadata,
     template,
 )
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 Handler = Callable[["Call"], Any]
 
@@ -244,7 +245,7 @@ class FakeStripe:
                     return 200, json.dumps(result)
                 except StripeFail as fail:
                     return fail.status, json.dumps(fail.body)
-                except Exception:  # a bug in the fake: say so loudly
+                except Exception:  # noqa: BLE001 - a bug in the fake: say so loudly
                     import traceback
 
                     text = traceback.format_exc()
@@ -275,7 +276,7 @@ class FakeStripe:
 
     # --- endpoints ------------------------------------------------------------
 
-    def _routes(self) -> None:  # noqa: C901 - one registration per endpoint
+    def _routes(self) -> None:
         state = self.state
         r = self.route
 

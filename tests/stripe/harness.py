@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
+
 from fakestripe_server import FakeStripe
 from fakestripe_state import Account, export, new_id, template
 from payproc.hookspecs import BACKEND_HOOKS
 from payproc.types import EventType, PaymentContext
-
 from payproc_stripe.webhooks import sign
 
 STRIPE_TYPES = {

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+
 from conftest import World, make_backend
 from payproc.errors import CardError, InvalidAmount, ProcessorError, ProcessorSetupError
 from payproc.types import Party, PaymentRequest, ProcessorKeys

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+
 from conftest import World
 from payproc.types import ChargeRef, PaymentRequest
-
 from payproc_stripe.distribution import split
 from payproc_stripe.settings import Mode
 

@@ -6,16 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from payproc.errors import CardError
-from payproc.errors import IntegrityMismatch, InvalidAmount, OutcomeUnknown, ProcessorError
-from payproc.types import ChargeRef, ChargeStatus, Party, PaymentRequest, ProcessorKeys
 
+from payproc.errors import CardError, IntegrityMismatch, InvalidAmount, OutcomeUnknown, ProcessorError
+from payproc.types import ChargeRef, ChargeStatus, Party, PaymentRequest, ProcessorKeys
 from payproc_stripe.payments import statement_descriptor_suffix
 
 
 def _request(world, key, **kwargs):
-    values = dict(amount=2000, currency="usd", customer=world.subscriber, provider=world.broker,
-                  broker=world.broker, idempotency_key=key)
+    values = {"amount": 2000, "currency": "usd", "customer": world.subscriber, "provider": world.broker,
+                  "broker": world.broker, "idempotency_key": key}
     values.update(kwargs)
     return PaymentRequest(**values)
 

@@ -5,6 +5,7 @@ PaymentIntent and the charge land, and when ``Stripe-Account``,
 from __future__ import annotations
 
 import pytest
+
 from conftest import World
 from payproc.errors import ProcessorError, ProcessorSetupError
 from payproc.types import Party, PaymentRequest, ProcessorKeys

@@ -7,10 +7,10 @@ import json
 import time
 
 import pytest
+
 from conftest import make_backend
 from payproc.errors import WebhookVerificationError
 from payproc.types import EventType, PaymentRequest
-
 from payproc_stripe.webhooks import sign
 
 
