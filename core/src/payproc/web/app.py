@@ -22,12 +22,15 @@ function of the request returning a profile slug, typically from the
 session). Without it the customer is the posted ``customer`` field or
 ``default_customer`` — fine for the demo on loopback, not for production.
 Refunds, the charges list and the ledger are back-office operations: mount
-the app behind the application's authentication.
+the app behind the application's authentication. Cross-site browser requests
+to the endpoints that change something are refused (403; see
+:mod:`payproc.web.origin`); list other sites of yours in ``trusted_origins``.
 """
 
 from __future__ import annotations
 
 import importlib.resources
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -84,6 +87,7 @@ def create_app(
     customer_of: CustomerResolver | None = None,
     default_customer: str | None = None,
     default_currency: str = "usd",
+    trusted_origins: Collection[str] = (),
     page: bool = True,
     debug: bool = False,
 ) -> Starlette:
@@ -92,7 +96,7 @@ def create_app(
     touch the database until a request comes: call ``payproc_app.init_db()``
     yourself."""
     endpoints = Endpoints(payproc_app, customer_of=customer_of, default_customer=default_customer,
-                          default_currency=default_currency)
+                          default_currency=default_currency, trusted_origins=trusted_origins)
     routes: list[Any] = [
         Route("/api/context", endpoints.context, methods=["GET", "POST"]),
         Route("/api/checkout", endpoints.checkout, methods=["POST"]),

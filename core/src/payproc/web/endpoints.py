@@ -6,7 +6,7 @@ block) and answers JSON; payproc's errors are answered by
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from ..money import minor_digits
 from . import serialize
 from .errors import HANDLED, ApiError, error_response, handled
 from .fields import read_amount, read_fields, truthy
+from .origin import check_same_origin
 
 __all__ = ["CustomerResolver", "Endpoints"]
 
@@ -40,8 +41,9 @@ class Endpoints:
     """The handlers, bound to one :class:`~payproc.Payproc`."""
 
     def __init__(self, app: Payproc, *, customer_of: CustomerResolver | None, default_customer: str | None,
-                 default_currency: str, ledger_limit: int = 50) -> None:
+                 default_currency: str, trusted_origins: Collection[str] = (), ledger_limit: int = 50) -> None:
         self.app = app
+        self.trusted_origins = frozenset(origin.rstrip("/") for origin in trusted_origins)
         self.customer_of = customer_of
         self.default_customer = default_customer
         self.default_currency = default_currency
@@ -51,6 +53,12 @@ class Endpoints:
 
     def token_field(self) -> str:
         return self.app.backend.token_field
+
+    def guard(self, request: Request) -> None:
+        """Refuse cross-site browser requests to an endpoint that changes
+        something (see :mod:`payproc.web.origin`)."""
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            check_same_origin(request, self.trusted_origins)
 
     async def customer(self, request: Request, fields: dict[str, Any]) -> str:
         if self.customer_of is not None:
@@ -82,6 +90,7 @@ class Endpoints:
         charge and returns its ``idempotency_key``: post it back with the
         token."""
         try:
+            self.guard(request)
             fields = await read_fields(request)
             customer = await self.customer(request, fields)
             amount, currency = read_amount(fields, self.default_currency, required=request.method == "POST")
@@ -112,9 +121,11 @@ class Endpoints:
         key: str | None = None
         fields: dict[str, Any] = {}
         try:
+            self.guard(request)
             fields = await read_fields(request)
             customer = await self.customer(request, fields)
             amount, currency = read_amount(fields, self.default_currency)
+            assert amount is not None and currency is not None  # required=True
             token = fields.get(token_field)
             if token is not None and not isinstance(token, str):
                 raise InvalidInput(f"{token_field!r} must be a processor token string")
@@ -172,6 +183,7 @@ class Endpoints:
         """Refund all that is left of a charge, or ``amount`` of it."""
         charge_id: int = request.path_params["charge_id"]
         try:
+            self.guard(request)
             fields = await read_fields(request)
             charge = await run_in_threadpool(self.app.get_charge, charge_id)
             amount, _currency = read_amount({**fields, "currency": charge.currency}, None, required=False)
@@ -203,6 +215,7 @@ class Endpoints:
         DELETE: forget it."""
         token_field = self.token_field()
         try:
+            self.guard(request)
             fields = await read_fields(request)
             customer = await self.customer(request, fields)
             if request.method == "GET":
