@@ -138,7 +138,11 @@ class Cards:
                 params={"invoice_settings": {"default_payment_method": source["id"]}},
             )
             method = source
-        return card_info(method) if isinstance(method, dict) else None
+        if not isinstance(method, dict):
+            return None
+        if method.get("object") == "payment_method" and _id(method.get("customer")) != customer["id"]:
+            return None  # a detached card is no card on file, whatever the default still says
+        return card_info(method)
 
     def list_customers(self, pattern: str, broker: Party) -> Sequence[CustomerRecord]:
         route = card_route(self.api.settings, broker)
