@@ -50,6 +50,9 @@ __all__ = ["RenewalSummary", "TokenBucket", "next_due", "renewal_key", "run_rene
 CHARGED, DECLINED, UNKNOWN, SKIPPED, FAILED = "charged", "declined", "unknown", "skipped", "failed"
 
 
+_EPSILON = 1e-9
+
+
 class Limiter(Protocol):
     def acquire(self) -> None: ...
 
@@ -79,8 +82,8 @@ class TokenBucket:
                 now = self._clock()
                 self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
                 self._last = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= 1 - _EPSILON:  # float sums must not leave a 1e-16 debt
+                    self._tokens = max(0.0, self._tokens - 1)
                     return
                 wait = (1 - self._tokens) / self.rate
             self._sleep(wait)
@@ -143,7 +146,7 @@ def due_renewals(app: Payproc, today: date) -> list[_Due]:
                    Profile.renewal_currency.is_not(None),
                    Profile.nb_renewal_attempts < app.settings.RENEWALS.MAX_RENEWAL_ATTEMPTS)
             .order_by(Profile.renewal_due, Profile.id)
-        ).tuples().all()
+        ).all()
     return [_Due(pid, slug, amount, currency, due, attempts or 0, bool(card_key))
             for pid, slug, amount, currency, due, attempts, card_key in rows]
 
@@ -227,7 +230,7 @@ def run_renewals(app: Payproc, *, today: date | None = None, concurrency: int | 
     started, and the exception propagates: run the batch again to finish.
     """
     started = time.perf_counter()
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(timezone.utc).date()  # noqa: UP017 - Python 3.10
     options = app.settings.RENEWALS
     workers = concurrency or options.CONCURRENCY
     limiter = limiter or TokenBucket(rate_limit or options.RATE_LIMIT)
