@@ -34,10 +34,10 @@ class TestSecrets:
         self, payproc_driver: Driver, payproc_harness: Any, caplog: pytest.LogCaptureFixture,
         capfd: pytest.CaptureFixture[str],
     ) -> None:
+        caplog.set_level(logging.DEBUG)  # before the backend loads: configure() logs too
         app = payproc_driver.app
         secrets = secret_values(app, payproc_harness)
         assert secrets, "the harness configures no secret (PRIV_KEY, WEBHOOK_SECRET…): nothing to check"
-        caplog.set_level(logging.DEBUG)
         seen: list[str] = [repr(app), repr(app.backend), repr(app.backend.impl), repr(app.backend.settings),
                            str(app.backend.settings), repr(app.settings)]
         limitations = getattr(payproc_harness, "limitations", None) or {}
