@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import CUSTOMER
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
+
+CUSTOMER = "alice"  # the profile conftest.py creates
 
 
 def test_page_is_served_with_a_strict_content_security_policy(client):

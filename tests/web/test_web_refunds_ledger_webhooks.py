@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import WEBHOOK_SECRET
 from payproc.db.models import WebhookEventRow
 from payproc.types import EventType
 from payproc_fake import processor
@@ -100,8 +99,8 @@ def test_a_signed_webhook_is_stored_then_acknowledged_once(client, payproc_app):
 
 
 @pytest.mark.parametrize("tamper", ["wrong_secret", "no_header", "altered_body", "garbage_header"])
-def test_a_bad_signature_is_400_never_500(client, payproc_app, tamper):
-    body, headers = build_event(EventType.CHARGE_SUCCEEDED, "ch_fake_x", secret=WEBHOOK_SECRET, amount=100,
+def test_a_bad_signature_is_400_never_500(client, payproc_app, tamper, webhook_secret):
+    body, headers = build_event(EventType.CHARGE_SUCCEEDED, "ch_fake_x", secret=webhook_secret, amount=100,
                                 currency="usd")
     if tamper == "wrong_secret":
         body, headers = build_event(EventType.CHARGE_SUCCEEDED, "ch_fake_x", secret="whsec_other", amount=100,
@@ -118,8 +117,8 @@ def test_a_bad_signature_is_400_never_500(client, payproc_app, tamper):
     assert stored_events(payproc_app) == []
 
 
-def test_an_event_for_a_charge_not_known_yet_is_kept(client, payproc_app):
-    body, headers = build_event(EventType.CHARGE_SUCCEEDED, "ch_fake_later", secret=WEBHOOK_SECRET, amount=100,
+def test_an_event_for_a_charge_not_known_yet_is_kept(client, payproc_app, webhook_secret):
+    body, headers = build_event(EventType.CHARGE_SUCCEEDED, "ch_fake_later", secret=webhook_secret, amount=100,
                                 currency="usd")
     answer = client.post("/webhooks/fake", content=body, headers=headers)
     assert answer.status_code == 200
@@ -133,8 +132,9 @@ def test_webhooks_for_another_backend_are_404(client):
     assert "webhooks/fake" in answer.json()["message"]
 
 
-def test_an_event_that_cannot_be_stored_is_500_so_the_processor_retries(client, payproc_app, monkeypatch):
-    body, headers = build_event(EventType.CHARGE_SUCCEEDED, "ch_fake_x", secret=WEBHOOK_SECRET, amount=100,
+def test_an_event_that_cannot_be_stored_is_500_so_the_processor_retries(client, payproc_app, monkeypatch,
+                                                                       webhook_secret):
+    body, headers = build_event(EventType.CHARGE_SUCCEEDED, "ch_fake_x", secret=webhook_secret, amount=100,
                                 currency="usd")
 
     def database_down(*args, **kwargs):  # type: ignore[no-untyped-def]

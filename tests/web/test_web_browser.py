@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import CUSTOMER
-from live_server import serving
 from payproc.db.models import ChargeRow
 from sqlalchemy import select
 
@@ -26,6 +24,8 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
+
+CUSTOMER = "alice"  # the profile conftest.py creates
 
 
 def _require_browser() -> Any:
@@ -52,7 +52,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def site(payproc_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def site(payproc_app, serving) -> Iterator[str]:  # type: ignore[no-untyped-def]
     from payproc.web import create_app
 
     with serving(create_app(payproc_app, default_customer=CUSTOMER)) as url:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import CUSTOMER
 from starlette.testclient import TestClient
+
+CUSTOMER = "alice"  # the profile conftest.py creates
 
 
 def test_a_cross_site_form_post_cannot_charge_the_card_on_file(client, payproc_app):
