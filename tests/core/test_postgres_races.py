@@ -10,7 +10,7 @@ from payproc.db import ChargeRow, LedgerRow
 from payproc.errors import RefundExceedsRemaining
 from payproc.types import EventType
 
-from conftest import WEBHOOK_SECRET
+from coreapp import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.postgres
 

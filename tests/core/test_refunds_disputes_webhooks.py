@@ -10,7 +10,7 @@ from payproc.db import LedgerRow, WebhookEventRow
 from payproc.errors import InvalidAmount, InvalidStateTransition, RefundExceedsRemaining, WebhookVerificationError
 from payproc.types import EventType
 
-from conftest import WEBHOOK_SECRET
+from coreapp import WEBHOOK_SECRET
 
 
 def ledger_rows(app):
@@ -102,7 +102,7 @@ def test_forged_webhooks_are_rejected_and_change_nothing(app, paid, forge):
 
 
 def test_no_webhook_secret_refuses_everything(tmp_path):
-    from conftest import make_app
+    from coreapp import make_app
 
     app = make_app(f"sqlite:///{tmp_path}/n.sqlite3", WEBHOOK_SECRET=None)
     charge = app.checkout("alice", 2000, "usd", "tok_visa")
