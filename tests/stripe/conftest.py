@@ -1,13 +1,12 @@
 """Fixtures for the Stripe backend's tests.
 
 The server comes from configuration: the local fake by default; with
-``STRIPE_TEST_SECRET_KEY`` set, the scenario tests marked ``stripe_live``
-run against Stripe's test mode instead (same test code).
+``STRIPE_TEST_SECRET_KEY`` set, ``test_scenarios.py`` also runs against
+Stripe's test mode (same test code).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -60,12 +59,3 @@ class World:
 @pytest.fixture
 def world(fake_stripe: FakeStripe) -> World:
     return World(fake_stripe)
-
-
-@pytest.fixture
-def live_settings() -> dict[str, Any] | None:
-    key = os.environ.get("STRIPE_TEST_SECRET_KEY")
-    if not key:
-        return None
-    return {"BACKEND": "stripe", "PRIV_KEY": key, "PUB_KEY": os.environ.get("STRIPE_TEST_PUBLISHABLE_KEY"),
-            "MAX_NETWORK_RETRIES": 0, "WEBHOOK_SECRET": "whsec_live_unused"}

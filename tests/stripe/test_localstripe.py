@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import make_backend
-from payproc.types import EventType, Party, ProcessorKeys
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from conftest import make_backend
+from payproc.types import EventType, Party, ProcessorKeys
 
 pytest.importorskip("localstripe")
 
