@@ -67,7 +67,10 @@ class Page:
         self.page = self.context.new_page()
         self.posts: list[tuple[str, str]] = []
         self.outside: list[str] = []
+        self.console_errors: list[str] = []
         self.page.on("request", self._record)
+        self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        self.page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
         self.page.goto(url)
         self.page.wait_for_selector("body[data-ready='true']", timeout=10_000)
 
@@ -121,6 +124,7 @@ def test_pay_with_the_test_card_and_see_the_receipt(tab, payproc_app):
     assert [post["stripeToken"] for post in tab.checkout_posts()] == ["tok_visa"]
     assert all("4242" not in body for _url, body in tab.posts)
     assert tab.outside == []
+    assert tab.console_errors == [], "no script error, no Content-Security-Policy violation"
     # The server recorded exactly one charge, paid, and the books balance.
     recorded = charges(payproc_app)
     assert [(c.amount, c.currency, c.state) for c in recorded] == [(2000, "usd", "done")]
