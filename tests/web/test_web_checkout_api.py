@@ -28,6 +28,7 @@ def test_context_without_amount_tells_the_page_what_it_needs(client, payproc_app
     assert body["values"] == {"FAKE_PUB_KEY": "pk_fake"}
     assert body["idempotency_key"] is None
     assert body["customer"] == "alice"
+    assert client.get("/api/context", params={"amount": "2000", "currency": "usd"}).json()["amount"] is None
     assert charge_count(payproc_app) == 0
 
 

@@ -93,7 +93,9 @@ class Endpoints:
             self.guard(request)
             fields = await read_fields(request)
             customer = await self.customer(request, fields)
-            amount, currency = read_amount(fields, self.default_currency, required=request.method == "POST")
+            amount, currency = None, None
+            if request.method == "POST":  # a GET never records a charge
+                amount, currency = read_amount(fields, self.default_currency)
             prepared = await run_in_threadpool(
                 self.app.payment_context, customer, amount, currency,
                 idempotency_key=fields.get("idempotency_key") or None)
