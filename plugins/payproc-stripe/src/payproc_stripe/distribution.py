@@ -13,7 +13,9 @@ The arithmetic is the seed's (CONTRACT.md section 9):
 * each application-fee refund gives its amount back to ``distribute``;
 * each charge refund adds its (negative) balance transaction ``net`` to
   ``distribute`` and its ``stripe_fee`` to the processor fee;
-* in LOCAL mode with a broker fee, the broker absorbs Stripe's fee.
+* in LOCAL mode with a broker fee, the broker absorbs Stripe's fee;
+* the parts add up to ``amount - refunded`` for the ``refunded`` the core
+  passes, even before Stripe has made that refund.
 
 Stripe call: ``GET /v1/charges/{id}`` expanding ``application_fee``,
 ``balance_transaction``, ``refunds`` and ``refunds.data.balance_transaction``.
@@ -52,8 +54,14 @@ def _expanded(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
-def split(charge: dict[str, Any], *, mode: Mode, broker_fee_amount: int) -> Distribution:
-    """The distribution of a charge retrieved with :data:`EXPAND` (pure)."""
+def split(charge: dict[str, Any], *, mode: Mode, broker_fee_amount: int, refunded: int | None = None) -> Distribution:
+    """The distribution of a charge retrieved with :data:`EXPAND` (pure).
+
+    When ``refunded`` (the core's view) differs from what Stripe has refunded
+    so far — a refund not made yet, or made outside payproc — the difference
+    moves ``distribute`` so the parts add up to ``amount - refunded`` (the
+    contract), while the fees stay Stripe's.
+    """
     transaction = _expanded(charge.get("balance_transaction"), "balance_transaction")
     unit = transaction["currency"]
     distribute = from_stripe(transaction["net"], unit)
@@ -77,6 +85,8 @@ def split(charge: dict[str, Any], *, mode: Mode, broker_fee_amount: int) -> Dist
         refund_transaction = _expanded(refund.get("balance_transaction"), "refunds.data.balance_transaction")
         distribute += from_stripe(refund_transaction["net"], refund_transaction["currency"])
         processor_fee += _fees(refund_transaction, "stripe_fee")
+    if refunded is not None and unit == charge.get("currency"):
+        distribute += from_stripe(charge.get("amount_refunded") or 0, unit) - refunded
     if mode == Mode.LOCAL and broker_fee_amount:
         distribute += processor_fee
         broker_fee -= processor_fee
@@ -107,4 +117,4 @@ def charge_distribution(api: StripeApi, charge: ChargeRef, refunded: int, broker
         if is_missing(error):
             return remaining
         raise
-    return split(found, mode=api.settings.MODE, broker_fee_amount=broker_fee_amount)
+    return split(found, mode=api.settings.MODE, broker_fee_amount=broker_fee_amount, refunded=refunded)
