@@ -1,4 +1,4 @@
 """The conformance suite against the fake backend (harness: harness.py,
 fixture ``payproc_harness`` in conftest.py)."""
 
-from payproc.testing.suite import *
+from payproc.testing.suite import *  # noqa: F403

@@ -74,7 +74,7 @@ def test_a_raw_card_number_is_refused(account, save, subscriber):
     with pytest.raises(CardDataRefused) as caught:
         save(subscriber, "4242424242424242")
     assert "4242424242424242" not in str(caught.value)
-    assert account.requests == []
+    assert not account.requests
 
 
 def test_timeout_while_saving_stores_the_card(backend, save, subscriber, broker):

@@ -57,6 +57,13 @@ def test_the_backend_validates_its_section(account_name):
         load_backend(BackendSettings(BACKEND="fake", ACCOUNT=""), observers=False)
 
 
+def test_configure_accepts_a_plain_section(account_name):
+    impl = FakeBackend()
+    impl.configure(settings=BackendSettings(BACKEND="fake", ACCOUNT=account_name, LATENCY_MS=7))
+    assert isinstance(impl.settings, FakeSettings)
+    assert (impl.settings.ACCOUNT, impl.settings.LATENCY_MS) == (account_name, 7)
+
+
 def test_the_webhook_secret_stays_secret(backend, webhook_secret):
     assert webhook_secret not in repr(backend.settings)
     assert webhook_secret not in repr(backend.impl)

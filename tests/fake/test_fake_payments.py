@@ -127,7 +127,7 @@ def test_raw_card_numbers_are_refused_without_being_echoed(backend, account, req
         backend.call("create_payment", request=request_for(number), reference=None)
     assert number not in str(caught.value)
     assert number.replace(" ", "").replace("-", "") not in str(caught.value)
-    assert account.requests == []
+    assert not account.requests
 
 
 def test_short_digit_strings_are_not_mistaken_for_card_numbers(backend, request_for):

@@ -152,7 +152,8 @@ class FakeBackend:
 
     @hookimpl
     def configure(self, settings: BaseModel) -> None:
-        assert isinstance(settings, FakeSettings)
+        if not isinstance(settings, FakeSettings):
+            settings = FakeSettings.model_validate(settings.model_dump())
         self.settings = settings
         if settings.WEBHOOK_SECRET is not None:
             # Registering the endpoint: the processor now signs with it.
