@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pytest
 from payproc.errors import OutcomeUnknown
@@ -66,7 +66,7 @@ def test_faults_hit_card_and_payout_calls_too(backend, account, subscriber, prov
     with pytest.raises(OutcomeUnknown):
         backend.call("create_transfer", provider=provider, amount=10, currency="usd", descr=None, idempotency_key="t")
     again = backend.call("create_transfer", provider=provider, amount=10, currency="usd", descr=None, idempotency_key="t")
-    since = datetime(2000, 1, 1, tzinfo=UTC)
+    since = datetime(2000, 1, 1, tzinfo=timezone.utc)
     listed = backend.call("reconcile_transfers", provider=provider, since=since, limit_to_one_request=False)
     assert [t.processor_key for t in listed] == [again.processor_key]
 

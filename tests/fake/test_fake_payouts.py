@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from payproc.errors import ProcessorError, ProcessorSetupError
 from payproc.types import Party, ProcessorKeys
 
-T0 = datetime(2030, 1, 1, tzinfo=UTC)
+T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_reconcile_transfers_lists_payouts_since_oldest_first(backend, clock, pr
 def test_a_provider_without_deposit_key_is_paid_by_slug(backend, provider):
     bare = Party("bare")
     backend.call("create_transfer", provider=bare, amount=50, currency="usd", descr=None, idempotency_key="t1")
-    since = datetime(2000, 1, 1, tzinfo=UTC)
+    since = datetime(2000, 1, 1, tzinfo=timezone.utc)
     assert [t.amount for t in backend.call("reconcile_transfers", provider=bare, since=since,
                                            limit_to_one_request=False)] == [50]
     assert backend.call("reconcile_transfers", provider=provider, since=since, limit_to_one_request=False) == []

@@ -30,7 +30,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Self
 
@@ -186,7 +186,7 @@ class FakeFlutterwave:
                 chargemessage=chargemessage or ("Declined" if failed else "Approved. Successful"),
                 appfee=(amount * FEE_RATE).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
                 merchantbearsfee=merchantbearsfee,
-                created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                created=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             )
             self.transactions[txref] = transaction
             return transaction
@@ -285,7 +285,7 @@ class FakeFlutterwave:
         with self.lock:
             if amount <= 0 or amount > transaction.amount - transaction.refunded:
                 return self._json(400, {"status": "error", "message": "Refund amount exceeds the amount left", "data": None})
-            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
             record = {
                 "AmountRefunded": _number(amount),
                 "walletId": 27,

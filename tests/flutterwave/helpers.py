@@ -4,7 +4,7 @@ charge snapshots as the core would pass them."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from payproc.types import ChargeRef, Party, PaymentRequest, PaymentResult
@@ -33,7 +33,7 @@ def request(amount: int, currency: str, key: str, token: str | None = "ignored")
 def charge_ref(result: PaymentResult | None, amount: int, currency: str, key: str, refunded: int = 0) -> ChargeRef:
     return ChargeRef(
         processor_key=result.processor_key if result else None, amount=amount, currency=currency,
-        idempotency_key=key, created_at=datetime.now(UTC), customer=SUBSCRIBER,
+        idempotency_key=key, created_at=datetime.now(timezone.utc), customer=SUBSCRIBER,
         provider=PROVIDER, broker=BROKER, amount_refunded=refunded,
     )
 
