@@ -16,7 +16,7 @@ def test_same_key_same_params_answers_the_same_charge(backend, account, request_
     again = backend.call("create_payment", request=request, reference=None)
     assert again == first
     assert len(account.list_charges()) == 1
-    assert account.requests["create_charge"] == 2  # both reached the processor
+    assert account.requests.count("create_charge") == 2  # both reached the processor
 
 
 def test_same_key_other_params_is_refused(backend, account, request_for):

@@ -29,7 +29,6 @@ import copy
 import re
 import secrets
 import threading
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -92,8 +91,9 @@ class Account:
         #: Secret the processor signs webhooks with (set by the backend's
         #: ``configure`` when it has a ``WEBHOOK_SECRET``).
         self.webhook_secret: str | None = None
-        #: How many requests of each operation reached the processor.
-        self.requests: Counter[str] = Counter()
+        #: Every request that reached the processor, by operation name, in
+        #: order (``requests.count("create_charge")``).
+        self.requests: list[str] = []
         self._lock = threading.RLock()
         self._faults: list[tuple[str, str | None]] = []
         self._charges: dict[str, Charge] = {}
@@ -148,7 +148,7 @@ class Account:
         if fault == "unavailable":
             raise ApiError(503, "unavailable", "the fake processor is unavailable (503)")
         with self._lock:
-            self.requests[operation] += 1
+            self.requests.append(operation)
             replayed = False
             stored = self._idempotency.get(key) if key is not None else None
             if stored is not None:
