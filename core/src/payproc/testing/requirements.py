@@ -29,6 +29,7 @@ NEEDS_MARK = "payproc_needs"
 FEATURES: Mapping[str, str] = {
     "decline": "a card the processor declines (pay(outcome='decline'), card_token(outcome='decline'))",
     "unknown_outcome": "a payment the processor makes while its answer is lost (pay(outcome='unknown'))",
+    "signed_body": "callbacks whose signature covers the body, so a tampered body is refused",
     "stale_webhook": "a callback signed at an old timestamp that the backend must refuse",
     "dispute_webhook": "dispute.created callbacks",
 }

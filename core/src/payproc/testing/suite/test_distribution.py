@@ -5,6 +5,7 @@ books exactly that."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from ...money import normalize_currency
 from ..driver import PROVIDER, Driver
@@ -17,8 +18,10 @@ __all__ = ["TestChargeDistribution"]
 class TestChargeDistribution:
     def _check(self, driver: Driver, charge_id: int, refunded: int, broker_fee: int) -> None:
         charge = driver.app.get_charge(charge_id)
-        dist = driver.app.backend.call("charge_distribution", charge=driver.charge_ref(charge),
-                                       refunded=refunded, broker_fee_amount=broker_fee)
+        # As the refund flow does: the snapshot says what is refunded too.
+        ref = replace(driver.charge_ref(charge), amount_refunded=refunded)
+        dist = driver.app.backend.call("charge_distribution", charge=ref, refunded=refunded,
+                                       broker_fee_amount=broker_fee)
         parts = [(dist.distribute_amount, dist.distribute_unit), (dist.processor_fee_amount, dist.processor_fee_unit),
                  (dist.broker_fee_amount, dist.broker_fee_unit or dist.distribute_unit)]
         per_unit: dict[str, int] = defaultdict(int)
