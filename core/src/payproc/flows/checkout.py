@@ -36,12 +36,13 @@ from ..errors import (
 )
 from ..guards import refuse_card_data
 from ..money import normalize_currency, validate_amount
-from ..types import ChargeStatus, PaymentContext, PaymentRequest, PaymentResult, Receipt
+from ..types import ChargeStatus, Party, PaymentContext, PaymentRequest, PaymentResult, Receipt
 from . import _common as common
 from .webhooks import apply_pending_events
 
 if TYPE_CHECKING:
     from ..app import Payproc
+    from ..ledger import Parties
 
 #: How long a worker may hold a charge while it waits for the processor.
 LEASE = timedelta(seconds=120)
@@ -232,10 +233,14 @@ def _execute(
         _fail(app, charge, "processor_error", None)
         common.LOGGER.error("processor-error on charge %s: %s", charge.id, error.message)
         raise
-    return record_result(app, charge, result, new_card_key=new_card_key)
+    return record_result(app, charge, result, new_card_key=new_card_key,
+                         parties=(customer, provider, broker, roles))
 
 
-def record_result(app: Payproc, charge: ChargeRow, result: PaymentResult, *, new_card_key: str | None = None) -> ChargeRow:
+def record_result(
+    app: Payproc, charge: ChargeRow, result: PaymentResult, *, new_card_key: str | None = None,
+    parties: tuple[Party, Party, Party, Parties] | None = None,
+) -> ChargeRow:
     """Record the processor's answer to a payment (after the integrity
     check)."""
     if result.amount != charge.amount or result.currency.lower() != charge.currency:
@@ -256,8 +261,10 @@ def record_result(app: Payproc, charge: ChargeRow, result: PaymentResult, *, new
                 processor_key=result.processor_key, lease_until=None))
         charge.processor_key = result.processor_key
         return charge
-    with app.db.transaction() as session:
-        customer, provider, broker, roles = common.charge_parties(app, session, charge)
+    if parties is None:  # the caller did not just read them
+        with app.db.transaction() as session:
+            parties = common.charge_parties(app, session, charge)
+    customer, provider, broker, roles = parties
     ref = common.charge_ref(charge, customer, provider, broker)
     ref = replace(ref, processor_key=result.processor_key)
     dist = common.distribution(app, ref, 0)
