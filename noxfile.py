@@ -1,104 +1,284 @@
-"""The test matrix.
+"""The payproc test matrix.
 
-Every plugin is tested alone: its session builds wheels of the core and of
-that plugin only, installs them (no editable installs, no other plugin) and
-runs the plugin's tests, which include the conformance suite. ``nox -l``
-lists the sessions; ``nox -s core fake-3.11`` is the quick check.
+Every session is built from the constants below. ``nox -l`` lists them; a bare
+``nox`` runs the default ones (``nox.options.sessions``), which is what CI
+(``.ci/run``) runs for a merge. The quick check while developing is
+``nox -s core fake-3.11``.
+
+- ``core``: the core's flows and the conformance suite on the fake backend (SQLite).
+- ``fake``, ``stripe``, ``razorpay``, ``flutterwave`` (x Python 3.10-3.13): the
+  BUILT WHEELS of the core and of that one plugin, nothing else, then the
+  plugin's tests, the conformance suite and the isolation check.
+- ``postgres``: the tests marked ``postgres`` on a real server
+  (``PAYPROC_TEST_POSTGRES_URL``).
+- ``lowest``: each plugin with the core, every dependency at its declared
+  minimum (``constraints/``), on the oldest Python.
+- ``packaging``: sdist + wheel of every distribution, ``twine check``, metadata tests.
+- ``lint`` (ruff), ``typecheck`` (mypy --strict on the ``payproc`` package),
+  ``demo`` (``payproc demo`` in an empty directory), ``web`` (HTTP + browser tests).
+- ``bench``: the benchmarks; never part of the default run.
+
+Interpreters that are missing are skipped (nox's default) unless
+``--error-on-missing-interpreters`` is given, as CI does. pyenv's versions are
+found without being on ``PATH``.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
 
-ROOT = Path(__file__).parent
-PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
-DEFAULT_PYTHON = "3.11"
-PLUGINS = ["fake", "stripe", "razorpay", "flutterwave"]
-TEST_DEPS = ["pytest>=8", "pytest-socket>=0.7", "hypothesis>=6"]
-PLUGIN_TEST_DEPS = {
-    "fake": [],
-    "stripe": ["localstripe>=1.15", "werkzeug>=3", "requests>=2.31", "aiohttp>=3.9"],
-    "razorpay": ["werkzeug>=3", "requests>=2.31"],
-    "flutterwave": ["werkzeug>=3", "requests>=2.31"],
-}
-PYTEST = ["pytest", "-p", "socket", "--disable-socket", "--allow-hosts=127.0.0.1,localhost,::1",
-          "-p", "no:cacheprovider", "-q"]
-
+nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv|virtualenv"
-#: The merge check: every plugin alone on the default Python. The full
-#: Python matrix (``nox -s fake stripe razorpay flutterwave``) is being brought
-#: to green on 3.10 and 3.13 before it joins the default run.
-nox.options.sessions = ["core", "postgres", "demo", *(f"{name}-{DEFAULT_PYTHON}" for name in PLUGINS)]
+nox.options.download_python = "never"  # never fetch interpreters: use the machine's
+
+ROOT = Path(__file__).resolve().parent
+CORE = ROOT / "core"
+TESTS = ROOT / "tests"
+CONSTRAINTS = ROOT / "constraints"
+DIST = ROOT / ".nox" / "_dist"
+
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+LOWEST_PYTHON = PYTHONS[0]
+DEV_PYTHON = "3.11"
+
+#: entry-point name -> what its session needs beyond the core and the plugin.
+PLUGINS: dict[str, tuple[str, ...]] = {
+    "fake": (),
+    "stripe": ("localstripe>=1.15", "aiohttp>=3.9"),
+    "razorpay": (),
+    "flutterwave": (),
+}
+
+#: What every test session installs next to the distributions under test.
+TEST_REQUIREMENTS = (
+    "pytest>=7.4",
+    "pytest-socket>=0.7",
+    "hypothesis>=6.100",
+    "werkzeug>=3.0",
+    "pytest-httpserver>=1.0",
+    "tenacity>=8.2",
+    "httpx>=0.27",
+)
+#: What the HTTP side's tests add: a real browser (Debian's Chromium, installed
+#: by .ci/browser-deps, driven by Playwright) and the Django example.
+WEB_TEST_REQUIREMENTS = ("playwright>=1.40", "django>=4.2")
+
+#: Pinned so that a new ruff release does not turn main red overnight.
+RUFF = "ruff==0.17.6"
+MYPY = "mypy>=1.10"
+
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "packaging",
+    "core",
+    *PLUGINS,
+    "postgres",
+    "lowest",
+    "demo",
+    "web",
+]
 
 
-def build_wheels(session: nox.Session, *projects: str) -> list[str]:
-    """Wheels of ``projects`` (paths below the repository), built fresh."""
-    out = Path(session.create_tmp()) / "wheels"
-    session.run("python", "-m", "pip", "--version", silent=True, success_codes=[0, 1])
-    for wheel in out.glob("*.whl"):
-        wheel.unlink()
-    session.install("build")
-    for project in projects:
-        session.run("python", "-m", "build", "--wheel", "--outdir", str(out), str(ROOT / project), silent=True)
-    return [str(path) for path in sorted(out.glob("*.whl"))]
+def _add_pyenv_to_path() -> None:
+    """Let nox find ``pythonX.Y`` of every pyenv version, selected or not.
+
+    pyenv's shims answer only for the selected versions; the interpreters
+    themselves live in ``$(pyenv root)/versions/X.Y.Z/bin``. Appended, so a
+    Python the user put on ``PATH`` still wins.
+    """
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    if not root.is_dir():
+        return
+    found: dict[str, Path] = {}
+    for version in sorted(root.iterdir()):
+        for wanted in PYTHONS:
+            if version.name.startswith(wanted + ".") and (version / "bin" / f"python{wanted}").exists():
+                found[wanted] = version / "bin"  # the newest patch release wins
+    extra = [str(path) for path in found.values() if str(path) not in os.environ.get("PATH", "")]
+    if extra:
+        os.environ["PATH"] = os.pathsep.join([os.environ.get("PATH", ""), *extra])
 
 
-def install_dists(session: nox.Session, *plugins: str) -> None:
-    projects = ["core", *(f"plugins/payproc-{name}" for name in plugins)]
-    session.install(*build_wheels(session, *projects), *TEST_DEPS,
-                    *(dep for name in plugins for dep in PLUGIN_TEST_DEPS[name]))
+_add_pyenv_to_path()
 
 
-@nox.session(python=DEFAULT_PYTHON)
+# -- building and installing the distributions -------------------------------------------------
+
+
+def plugin_dir(name: str) -> Path:
+    return ROOT / "plugins" / f"payproc-{name}"
+
+
+_wheels: dict[Path, Path] = {}
+
+
+def build_wheel(session: nox.Session, project: Path) -> str:
+    """Build ``project``'s wheel once per nox run (they are pure Python, so
+    one wheel serves every interpreter) and return its path."""
+    if project not in _wheels:
+        out = DIST / "wheels" / project.name
+        shutil.rmtree(out, ignore_errors=True)
+        if session.venv_backend == "uv":
+            session.run("uv", "build", "--quiet", "--wheel", "--out-dir", str(out), str(project))
+        else:
+            session.run("python", "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(project))
+        (wheel,) = out.glob("*.whl")
+        _wheels[project] = wheel
+    return str(_wheels[project])
+
+
+def install_dists(
+    session: nox.Session,
+    plugins: tuple[str, ...],
+    *,
+    extras: str = "",
+    requirements: tuple[str, ...] = TEST_REQUIREMENTS,
+    constraints: tuple[Path, ...] = (),
+) -> None:
+    """Install the core's wheel (with ``extras``), the given plugins' wheels
+    and ``requirements``: never an editable install, never another plugin."""
+    core = build_wheel(session, CORE)
+    wheels = [f"payproc[{extras}] @ {Path(core).as_uri()}" if extras else core]
+    wheels += [build_wheel(session, plugin_dir(name)) for name in plugins]
+    args = [*wheels, *requirements]
+    for path in constraints:
+        args += ["--constraint", str(path)]
+    session.install(*args)
+
+
+def show_versions(session: nox.Session) -> None:
+    """Print what is installed: the lowest session's log proves its pins."""
+    if session.venv_backend == "uv":
+        session.run("uv", "pip", "list")
+    else:
+        session.run("python", "-m", "pip", "list")
+
+
+def pytest(session: nox.Session, *paths: str, env: dict[str, str] | None = None, markexpr: str | None = None) -> None:
+    """Run pytest from the repository root (its config lives in pyproject.toml)
+    over the paths that exist; extra arguments come from ``nox -- ...``."""
+    existing = [path for path in paths if (ROOT / path).exists()]
+    if not existing:
+        session.error(f"none of {paths} exists: nothing to test")
+    args = ["-m", markexpr] if markexpr else []
+    session.run("python", "-m", "pytest", *args, *existing, *session.posargs, env=env or {})
+
+
+# -- the sessions -------------------------------------------------------------------------------
+
+
+@nox.session(python=PYTHONS, tags=["tests"])
 def core(session: nox.Session) -> None:
-    """The core's flows and bad-input tests on SQLite (with the reference backend)."""
-    install_dists(session, "fake")
-    session.run(*PYTEST, "tests/core", "-m", "not postgres", *session.posargs)
+    """The core's flows on SQLite and the conformance suite, on the fake backend."""
+    install_dists(session, ("fake",))
+    pytest(session, "tests/core", "tests/renewals", "tests/conformance", markexpr="not postgres")
 
 
-@nox.session(python=DEFAULT_PYTHON)
+def _plugin_session(name: str, extra_requirements: tuple[str, ...]) -> None:
+    def session_func(session: nox.Session) -> None:
+        install_dists(session, (name,), requirements=TEST_REQUIREMENTS + extra_requirements)
+        env = {"PAYPROC_ISOLATED_BACKEND": name}
+        pytest(session, f"tests/{name}", "tests/isolation", env=env, markexpr="not postgres")
+
+    session_func.__doc__ = (
+        f"payproc-{name} alone: wheels of the core and payproc-{name}, its tests, conformance, isolation."
+    )
+    nox.session(name=name, python=PYTHONS, tags=["tests", "plugins"])(session_func)
+
+
+for _name, _requirements in PLUGINS.items():
+    _plugin_session(_name, _requirements)
+
+
+@nox.session(python=DEV_PYTHON, tags=["tests"])
 def postgres(session: nox.Session) -> None:
-    """The flows that involve locking, on PostgreSQL (PAYPROC_TEST_POSTGRES_URL)."""
-    install_dists(session, "fake")
-    session.install("psycopg[binary]>=3.1.12")
+    """The tests marked ``postgres`` (flows, races) on PAYPROC_TEST_POSTGRES_URL."""
     if not os.environ.get("PAYPROC_TEST_POSTGRES_URL"):
-        session.skip("PAYPROC_TEST_POSTGRES_URL is not set")
-    session.run(*PYTEST, "tests/core", "-m", "postgres", *session.posargs)
+        if os.environ.get("CI"):
+            session.error("PAYPROC_TEST_POSTGRES_URL is not set: CI must run the PostgreSQL tests")
+        session.skip("PAYPROC_TEST_POSTGRES_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    install_dists(session, ("fake",), extras="postgres")
+    pytest(session, "tests/core", "tests/renewals", "tests/fake", markexpr="postgres")
 
 
-for _plugin in PLUGINS:
-
-    def _run(session: nox.Session, plugin: str = _plugin) -> None:
-        install_dists(session, plugin)
-        session.run(*PYTEST, f"tests/{plugin}", *session.posargs)
-
-    _run.__doc__ = f"payproc-{_plugin} alone (built wheels), its tests and the conformance suite."
-    nox.session(name=_plugin, python=PYTHONS)(_run)
-
-
-@nox.session(python=DEFAULT_PYTHON)
-def demo(session: nox.Session) -> None:
-    """The README's demo, on a fresh directory."""
-    install_dists(session, "fake")
-    tmp = session.create_tmp()
-    with session.chdir(tmp):
-        session.run("payproc", "demo", "--db", "demo.sqlite3")
-        session.run("payproc", "backends")
+@nox.session(python=LOWEST_PYTHON, tags=["tests"])
+@nox.parametrize("plugin", [nox.param(name, id=name) for name in PLUGINS])
+def lowest(session: nox.Session, plugin: str) -> None:
+    """The core and one plugin with every dependency at its declared minimum."""
+    constraints = (CONSTRAINTS / "payproc.txt", CONSTRAINTS / f"payproc-{plugin}.txt")
+    if plugin == "fake":  # the core's own tests, its extras included, ride with the reference backend
+        extras, requirements = "postgres,web", TEST_REQUIREMENTS + WEB_TEST_REQUIREMENTS
+        paths: tuple[str, ...] = ("tests/core", "tests/renewals", "tests/web", "tests/fake")
+    else:
+        extras, requirements = "", TEST_REQUIREMENTS + PLUGINS[plugin]
+        paths = (f"tests/{plugin}",)
+    install_dists(session, (plugin,), extras=extras, requirements=requirements, constraints=constraints)
+    show_versions(session)
+    pytest(session, *paths)
 
 
-@nox.session(python=DEFAULT_PYTHON)
+@nox.session(python=DEV_PYTHON, tags=["checks"])
+def packaging(session: nox.Session) -> None:
+    """sdist and wheel of every distribution, twine check, metadata tests."""
+    out = DIST / "packaging"
+    shutil.rmtree(out, ignore_errors=True)
+    session.install("twine>=5", "build>=1.2", "packaging>=23", *TEST_REQUIREMENTS)
+    for project in (CORE, *map(plugin_dir, PLUGINS)):
+        session.run("python", "-m", "build", "--installer", "uv" if session.venv_backend == "uv" else "pip",
+                    "--outdir", str(out / project.name), str(project), silent=True)
+    session.run("twine", "check", "--strict", *map(str, sorted(out.glob("*/*"))))
+    pytest(session, "tests/packaging", env={"PAYPROC_DIST_DIR": str(out)})
+
+
+@nox.session(python=DEV_PYTHON, tags=["checks"])
 def lint(session: nox.Session) -> None:
-    """ruff over the whole repository."""
-    session.install("ruff")
-    session.run("ruff", "check", "core", "plugins", "tests", "noxfile.py")
+    """ruff over the whole repository (each distribution's own config applies)."""
+    session.install(RUFF)
+    session.run("ruff", "check", *session.posargs, ".")
 
 
-@nox.session(python=DEFAULT_PYTHON)
+@nox.session(python=DEV_PYTHON, tags=["checks"])
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the core's public API (the ``payproc`` package)."""
+    session.install(MYPY, f"payproc[postgres,web] @ {Path(build_wheel(session, CORE)).as_uri()}")
+    session.run("mypy", *session.posargs)
+
+
+@nox.session(python=DEV_PYTHON, tags=["checks"])
+def demo(session: nox.Session) -> None:
+    """``payproc demo`` in an empty directory, as a newcomer runs it."""
+    install_dists(session, ("fake",), requirements=())
+    workdir = Path(session.create_tmp()) / "demo"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    session.chdir(workdir)
+    session.run("payproc", "backends")
+    session.run("payproc", "demo", "--db", str(workdir / "demo.sqlite3"))
+    session.run("payproc", "charges", "--database-url", f"sqlite:///{workdir / 'demo.sqlite3'}")
+
+
+@nox.session(python=DEV_PYTHON, tags=["tests"])
+def web(session: nox.Session) -> None:
+    """The HTTP endpoints and the checkout page, in a real browser (Debian's Chromium)."""
+    install_dists(session, ("fake",), extras="web", requirements=TEST_REQUIREMENTS + WEB_TEST_REQUIREMENTS)
+    pytest(session, "tests/web")
+
+
+@nox.session(python=DEV_PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (not part of the default run)."""
-    install_dists(session, *PLUGINS)
-    session.install("psycopg[binary]>=3.1.12")
-    session.run("python", "benchmarks/run.py", *session.posargs)
+    """The benchmarks (benchmarks/README.md); not part of the default run."""
+    install_dists(session, tuple(PLUGINS), extras="postgres",
+                  requirements=("pytest>=7.4", "pytest-benchmark>=4", "localstripe>=1.15"))
+    requirements = ROOT / "benchmarks" / "requirements.txt"
+    if requirements.exists():
+        session.install("-r", str(requirements))
+    runner = ROOT / "benchmarks" / "run.py"
+    if runner.exists():
+        session.run("python", str(runner), *session.posargs)
+    else:
+        session.run("python", "-m", "pytest", "benchmarks", "-p", "no:socket", *session.posargs)
