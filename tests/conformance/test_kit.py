@@ -1,0 +1,55 @@
+"""The new-backend kit: what it generates installs as a backend and passes
+the conformance suite as generated."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from payproc.errors import InvalidInput
+from payproc.kit import create_backend, names_for
+
+
+def _register(site: Path, name: str) -> None:
+    """What ``pip install`` leaves for the entry point, in a directory the
+    subprocess puts on its path (the shared environment stays untouched)."""
+    names = names_for(name)
+    info = site / f"{names['package']}-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {names['distribution']}\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text(
+        f"[payproc.backends]\n{name} = {names['package']}.backend:{names['Class']}\n")
+
+
+def test_generated_backend_passes_the_suite(tmp_path: Path) -> None:
+    root = create_backend("acme_pay", tmp_path)
+    assert root == tmp_path / "payproc-acme-pay"
+    assert (root / "src" / "payproc_acme_pay" / "py.typed").exists()
+    pyproject = (root / "pyproject.toml").read_text()
+    assert 'acme_pay = "payproc_acme_pay.backend:AcmePayBackend"' in pyproject
+    assert '"payproc>=0.1,<0.2"' in pyproject
+    backend = (root / "src" / "payproc_acme_pay" / "backend.py").read_text()
+    assert 'contract = ">=1.0,<2"' in backend
+    assert "# def create_transfer(" in backend and '"create_transfer": "not written yet"' in backend
+    _register(tmp_path / "site", "acme_pay")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "site"), str(root / "src")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", "tests"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "failed" not in result.stdout and " passed" in result.stdout
+    assert "does not declare create_transfer (not written yet)" in result.stdout
+
+
+def test_names_are_checked(tmp_path: Path) -> None:
+    for bad in ("Acme", "acme-pay", "9pay", "", "acme__pay"):
+        with pytest.raises(InvalidInput):
+            create_backend(bad, tmp_path)
+    create_backend("acme", tmp_path)
+    with pytest.raises(FileExistsError):
+        create_backend("acme", tmp_path)
