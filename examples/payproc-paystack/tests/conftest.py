@@ -1,0 +1,27 @@
+"""Fixtures: the fake Paystack server and the conformance suite's harness."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fakeserver import FakeServer
+from harness import API_KEY, PaystackBackendHarness
+
+
+@pytest.fixture
+def fake_server() -> Iterator[FakeServer]:
+    server = FakeServer(API_KEY).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def payproc_harness(fake_server: FakeServer) -> PaystackBackendHarness:
+    """What the conformance suite needs (see payproc.testing.harness)."""
+    return PaystackBackendHarness(fake_server)
