@@ -1,0 +1,167 @@
+"""The single entry point of the benchmarks (the ``bench`` nox session):
+
+    python benchmarks/run.py                  # everything, default sizes
+    python benchmarks/run.py --quick          # small sizes (a smoke run)
+    python benchmarks/run.py checkout peer    # some targets only
+
+Targets: overhead, checkout (payproc and the djaodjin-saas peer side by side,
+SQLite and PostgreSQL, 1/2/4 workers), renewals, startup, webhooks.
+Every figure is a median over repeated runs with its spread; ratios are
+taken between runs made in the same invocation, alternated. Results go to
+``benchmarks/results/latest.json`` and a summary is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _common import POSTGRES_URL, postgres_available, sqlite_url, summary  # noqa: E402
+
+PEER_VENV = Path(os.environ.get("PAYPROC_PEER_VENV", "/work/peer-venv"))
+PEER_REQUIREMENTS = ["djaodjin-saas==1.3.1", "six", "psycopg[binary]"]
+
+
+def ensure_peer() -> Path:
+    python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+    check = subprocess.run([str(python), "-c", "import saas, six, psycopg"], capture_output=True)
+    if check.returncode:
+        subprocess.run([str(PEER_VENV / "bin" / "pip"), "install", "-q", *PEER_REQUIREMENTS], check=True)
+    return python
+
+
+def peer(db: str, workers: int, n: int) -> dict[str, Any]:
+    cmd = [str(ensure_peer()), str(HERE / "peer" / "bench_peer.py"), "--n", str(n), "--workers", str(workers)]
+    if db != "sqlite":
+        cmd += ["--db", POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_checkout(sizes: dict[str, int], repeats: int) -> dict[str, Any]:
+    import bench_checkout as bc
+
+    dbs = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+    out: dict[str, Any] = {}
+    for db in dbs:
+        for workers in (1, 2, 4):
+            ours, theirs = [], []
+            for _ in range(repeats):  # alternate payproc and peer runs
+                url = sqlite_url() if db == "sqlite" else POSTGRES_URL
+                ours.append(bc.run(url, workers=workers, n=sizes["checkout"]))
+                theirs.append(peer(db, workers, sizes["peer"]))
+            rate = summary([r["charges_per_s"] for r in ours])
+            peer_rate = summary([r["charges_per_s"] for r in theirs])
+            ratios = summary([a["charges_per_s"] / b["charges_per_s"] for a, b in zip(ours, theirs)])
+            out[f"{db}/{workers}w"] = {
+                "payproc_charges_per_s": rate, "peer_charges_per_s": peer_rate, "ratio_payproc_over_peer": ratios,
+                "payproc_statements_per_charge": ours[0]["statements_per_charge"],
+                "peer_statements_per_charge": theirs[0]["statements_per_charge"],
+            }
+            _log(f"checkout {db} {workers}w: payproc {rate['median']:.1f}/s, peer {peer_rate['median']:.1f}/s, "
+                 f"x{ratios['median']:.1f}")
+    return out
+
+
+def bench_overhead(sizes: dict[str, int], repeats: int) -> dict[str, Any]:
+    import bench_overhead
+
+    return bench_overhead.run(sizes["overhead_fake"], sizes["overhead_http"], repeats)
+
+
+def bench_renewals(sizes: dict[str, int], repeats: int) -> dict[str, Any]:
+    import bench_renewals
+
+    out: dict[str, Any] = {"full": bench_renewals.run(sizes["renewals"], 8)}
+    _log(f"renewals {out['full']}")
+    for concurrency in (8, 16, 32):
+        runs = [bench_renewals.run(sizes["renewals_small"], concurrency) for _ in range(repeats)]
+        out[f"n{sizes['renewals_small']}_c{concurrency}"] = {
+            "wall_over_bound": summary([r["wall_over_bound"] for r in runs]),
+            "cpu_ms_per_renewal": summary([r["cpu_ms_per_renewal"] for r in runs]), "runs": runs}
+        _log(f"renewals c={concurrency}: {[r['wall_over_bound'] for r in runs]}")
+    return out
+
+
+def bench_startup(sizes: dict[str, int], repeats: int) -> dict[str, Any]:
+    import bench_startup
+
+    return bench_startup.run(sizes["startup"])
+
+
+def bench_webhooks(sizes: dict[str, int], repeats: int) -> dict[str, Any]:
+    import bench_webhooks
+
+    if not postgres_available():
+        return {"skipped": f"PostgreSQL not reachable at {POSTGRES_URL}"}
+    out = {}
+    for workers in (1, 2, 4):
+        runs = [bench_webhooks.run(POSTGRES_URL, workers=workers, n=sizes["webhooks"]) for _ in range(repeats)]
+        out[f"{workers}w"] = {"new_events_per_s": summary([r["new_events_per_s"] for r in runs]),
+                              "redeliveries_per_s": summary([r["redeliveries_per_s"] for r in runs])}
+        _log(f"webhooks {workers}w: {out[f'{workers}w']['new_events_per_s']['median']:.1f} new/s")
+    return out
+
+
+TARGETS = {"overhead": bench_overhead, "checkout": bench_checkout, "renewals": bench_renewals,
+           "startup": bench_startup, "webhooks": bench_webhooks}
+SIZES = {
+    "default": {"checkout": 300, "peer": 100, "overhead_fake": 3000, "overhead_http": 200, "renewals": 10_000,
+                "renewals_small": 800, "startup": 15, "webhooks": 300},
+    "quick": {"checkout": 50, "peer": 20, "overhead_fake": 300, "overhead_http": 20, "renewals": 200,
+              "renewals_small": 100, "startup": 3, "webhooks": 30},
+}
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("targets", nargs="*", default=[], help=f"some of: {', '.join(TARGETS)} (default: all)")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--output", type=Path, default=HERE / "results" / "latest.json")
+    options = parser.parse_args(argv)
+    unknown = set(options.targets) - set(TARGETS)
+    if unknown:
+        parser.error(f"unknown targets {sorted(unknown)}: choose from {', '.join(TARGETS)}")
+    sizes = SIZES["quick" if options.quick else "default"]
+    repeats = options.repeats or (1 if options.quick else 3)
+    results: dict[str, Any] = {"machine": _machine(), "repeats": repeats, "sizes": sizes}
+    for name in options.targets or list(TARGETS):
+        began = time.perf_counter()
+        _log(f"== {name}")
+        results[name] = TARGETS[name](sizes, repeats)
+        results[name + "_seconds"] = round(time.perf_counter() - began, 1)
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(json.dumps(results, indent=1, default=str))
+    print(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+def _machine() -> dict[str, Any]:
+    import platform
+
+    cpu = "unknown"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "platform": platform.platform()}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
