@@ -10,18 +10,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fakeserver import FakeServer
-from harness import API_KEY, PaystackBackendHarness
+from fakeserver import FakePaystack
+from harness import SECRET_KEY, PaystackHarness
 
 
 @pytest.fixture
-def fake_server() -> Iterator[FakeServer]:
-    server = FakeServer(API_KEY).start()
+def fake_server() -> Iterator[FakePaystack]:
+    server = FakePaystack(SECRET_KEY).start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def payproc_harness(fake_server: FakeServer) -> PaystackBackendHarness:
+def payproc_harness(fake_server: FakePaystack) -> PaystackHarness:
     """What the conformance suite needs (see payproc.testing.harness)."""
-    return PaystackBackendHarness(fake_server)
+    return PaystackHarness(fake_server)

@@ -1,42 +1,45 @@
-"""A small fake of Paystack's HTTP API, on 127.0.0.1, for the tests.
+"""A small fake of Paystack's API on 127.0.0.1, for the tests.
 
-It keeps charges and refunds in memory and decides outcomes by token, like
-the processor's test mode: ``tok_visa`` (and any other ``tok_…``) succeeds,
-``tok_decline`` is declined (402, a failed charge is recorded),
-``tok_timeout`` makes the charge and then answers 504 (the answer is lost; a
-retry with the same ``Idempotency-Key`` gets the charge). Requests with the
-same ``Idempotency-Key`` replay the first answer. Replace it with a fake of
-the processor's real API as you replace ``client.py``.
+It covers what the backend calls: ``POST /transaction/initialize``,
+``GET /transaction/verify/<reference>`` and ``POST /refund``, with Paystack's
+envelope (``{"status": ..., "message": ..., "data": ...}``) and bearer-key
+check. What the Popup does in the browser is :meth:`FakePaystack.pay` (the
+harness calls it): the payer's card succeeds, is declined, or succeeds while
+the next verification's answer is lost (504).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
-import time
+from datetime import datetime, timezone
 from typing import Any
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-__all__ = ["FakeServer"]
+__all__ = ["FakePaystack"]
 
-_ids = itertools.count(1)
+_ids = itertools.count(4_000_001)
 
 
-def _json(status: int, body: Any) -> Response:
-    import json
-
+def _answer(status: int, data: Any = None, message: str = "ok") -> Response:
+    body = {"status": status < 400, "message": message, "data": data}
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-class FakeServer:
-    """The fake processor; ``charges`` is the backdoor the harness reads."""
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 
-    def __init__(self, api_key: str) -> None:
-        self.api_key = api_key
-        self.charges: dict[str, dict[str, Any]] = {}
-        self._replies: dict[str, tuple[int, Any]] = {}
+
+class FakePaystack:
+    """The fake server; ``transactions`` (by reference) is the backdoor."""
+
+    def __init__(self, secret_key: str) -> None:
+        self.secret_key = secret_key
+        self.transactions: dict[str, dict[str, Any]] = {}
+        self._lose_next_verify: set[str] = set()
         self._lock = threading.Lock()
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
@@ -45,12 +48,27 @@ class FakeServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_port}"
 
-    def start(self) -> FakeServer:
+    def start(self) -> FakePaystack:
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self._server.shutdown()
+
+    # --- what the Popup does in the browser --------------------------------------
+
+    def pay(self, access_code: str, outcome: str) -> str:
+        """Pay the transaction behind ``access_code``; returns its reference."""
+        with self._lock:
+            (found,) = [t for t in self.transactions.values() if t["access_code"] == access_code]
+            found["status"] = "failed" if outcome == "decline" else "success"
+            found["gateway_response"] = "Declined" if outcome == "decline" else "Approved"
+            found["paid_at"] = _now()
+            found["authorization"] = {"last4": "4081", "exp_month": "12", "exp_year": "2030",
+                                      "brand": "visa", "card_type": "visa ", "account_name": None}
+            if outcome == "unknown":
+                self._lose_next_verify.add(found["reference"])
+            return str(found["reference"])
 
     # --- the API --------------------------------------------------------------
 
@@ -58,58 +76,51 @@ class FakeServer:
         return self._handle(Request(environ))(environ, start_response)
 
     def _handle(self, request: Request) -> Response:
-        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
-            return _json(401, {"error": {"code": "invalid_api_key", "message": "Invalid API key"}})
-        parts = request.path.strip("/").split("/")
+        if request.headers.get("Authorization") != f"Bearer {self.secret_key}":
+            return _answer(401, message="Invalid key")
         with self._lock:
-            key = request.headers.get("Idempotency-Key")
-            if request.method == "POST" and key and key in self._replies:
-                status, body = self._replies[key]
-                return _json(200 if status == 504 else status, body)
-            if request.method == "POST" and parts == ["v1", "charges"]:
-                status, body, reply = self._create_charge(request.get_json(), key)
-            elif request.method == "POST" and len(parts) == 4 and parts[3] == "refunds":
-                status, body, reply = self._refund(parts[2], request.get_json())
-            elif request.method == "GET" and parts == ["v1", "charges"]:
-                wanted = request.args.get("idempotency_key")
-                found = [c for c in self.charges.values() if c["idempotency_key"] == wanted]
-                return _json(200, {"data": found})
-            elif request.method == "GET" and len(parts) == 3 and parts[2] in self.charges:
-                return _json(200, self.charges[parts[2]])
-            else:
-                return _json(404, {"error": {"code": "not_found", "message": "No such resource"}})
-            if key and (status < 500 or status == 504):
-                self._replies[key] = (status, reply)
-        return _json(status, body)
+            if request.method == "POST" and request.path == "/transaction/initialize":
+                return self._initialize(request.get_json())
+            if request.method == "GET" and request.path.startswith("/transaction/verify/"):
+                return self._verify(request.path.rsplit("/", 1)[1])
+            if request.method == "POST" and request.path == "/refund":
+                return self._refund(request.get_json())
+        return _answer(404, message="Not found")
 
-    def _create_charge(self, data: dict[str, Any], key: str | None) -> tuple[int, Any, Any]:
-        token = str(data.get("token") or "")
-        if not token.startswith("tok_"):
-            error = {"error": {"code": "invalid_token", "message": "No such token"}}
-            return 400, error, error
-        charge = {
-            "id": f"ch_{next(_ids):06d}", "amount": int(data["amount"]), "currency": data["currency"],
-            "status": "failed" if token == "tok_decline" else "succeeded", "amount_refunded": 0,
-            "created": int(time.time()), "idempotency_key": key,
-            "card": {"last4": "4242", "brand": "visa", "name": "Joe Test"},
-            "failure_code": "card_declined" if token == "tok_decline" else None,
-        }
-        self.charges[charge["id"]] = charge
-        if token == "tok_decline":
-            error = {"error": {"code": "card_declined", "message": "Your card was declined.", "charge": charge["id"]}}
-            return 402, error, error
-        if token == "tok_timeout":
-            return 504, {"error": {"message": "gateway timeout"}}, charge
-        return 200, charge, charge
+    def _initialize(self, data: dict[str, Any]) -> Response:
+        reference = str(data["reference"])
+        found = self.transactions.get(reference)
+        if found is None:
+            found = self.transactions[reference] = {
+                "id": next(_ids), "reference": reference, "amount": int(data["amount"]),
+                "currency": str(data.get("currency") or "NGN"), "status": "abandoned", "amount_refunded": 0,
+                "access_code": f"ac_{reference[-10:]}", "created_at": _now(), "paid_at": None,
+                "gateway_response": None, "authorization": {},
+            }
+        elif found["amount"] != int(data["amount"]):
+            return _answer(400, message="Duplicate Transaction Reference")
+        return _answer(200, {"authorization_url": f"{self.url}/pay/{found['access_code']}",
+                             "access_code": found["access_code"], "reference": reference})
 
-    def _refund(self, charge_id: str, data: dict[str, Any]) -> tuple[int, Any, Any]:
-        charge = self.charges.get(charge_id)
+    def _verify(self, reference: str) -> Response:
+        found = self.transactions.get(reference)
+        if found is None:
+            return _answer(400, message="Transaction reference not found")
+        if reference in self._lose_next_verify:
+            self._lose_next_verify.discard(reference)
+            return Response("upstream timed out", status=504)
+        return _answer(200, dict(found), "Verification successful")
+
+    def _refund(self, data: dict[str, Any]) -> Response:
+        key = str(data.get("transaction"))
+        found = self.transactions.get(key) or next(
+            (t for t in self.transactions.values() if str(t["id"]) == key), None)
         amount = int(data.get("amount") or 0)
-        left = charge["amount"] - charge["amount_refunded"] if charge is not None else 0
-        if charge is None or charge["status"] != "succeeded" or not 0 < amount <= left:
-            error = {"error": {"code": "invalid_refund", "message": "Refund refused"}}
-            return 400, error, error
-        charge["amount_refunded"] += amount
-        refund = {"id": f"re_{next(_ids):06d}", "amount": amount, "currency": charge["currency"],
-                  "created": int(time.time()), "charge": charge_id}
-        return 200, refund, refund
+        if found is None or found["status"] != "success":
+            return _answer(400, message="Transaction not found or not successful")
+        if not 0 < amount <= found["amount"] - found["amount_refunded"]:
+            return _answer(400, message="Refund amount cannot be more than the unrefunded amount")
+        found["amount_refunded"] += amount
+        refund = {"id": next(_ids), "amount": amount, "currency": found["currency"], "status": "pending",
+                  "transaction": {"id": found["id"], "reference": found["reference"]}, "createdAt": _now()}
+        return _answer(200, refund, "Refund has been queued for processing")

@@ -1,30 +1,34 @@
 """The Paystack backend: payproc's hooks, written against :mod:`.client`.
 
-Written so far (the conformance suite checks each one): settings, the browser
-integration, the payment context, payments with a one-time token, retrieving
-a charge (settles unknown outcomes), refunds, the charge's distribution and
-webhooks. Every other hook of the contract is documented at the end of the
-class, commented out, and listed in ``unsupported`` with the reason; write
-one, remove it from ``unsupported``, add it to the harness's
-``capabilities`` and run the suite.
+Paystack's flow is server-first: ``get_payment_context`` initializes a
+transaction whose ``reference`` is the charge's idempotency key and gives the
+browser its ``access_code``; the Popup script collects the card and hands
+the reference back; ``create_payment`` verifies the transaction *by the
+reference the core stored* (never the browser's word alone). A verified
+``failed`` transaction is a decline. Because the reference is the
+idempotency key, ``retrieve_charge`` can always find a charge whose answer
+was lost.
 
-Rules of the contract (``payproc.hookspecs``): amounts are integers in minor
-units, currencies lower-case ISO 4217; pass ``request.idempotency_key`` to
-the processor unchanged; never touch a database; never log a secret.
+Written: settings, the browser integration, the payment context, payments,
+retrieving a charge, refunds, the charge's distribution and webhooks. Every
+other hook is documented at the end of the class and listed in
+``unsupported`` with the reason.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, ClassVar
 
 from payproc import hookimpl
+from payproc.errors import CardError, ProcessorError
 from payproc.types import (
     BrowserIntegration,
     ChargeInfo,
     ChargeRef,
     ChargeStatus,
     Distribution,
+    Party,
     PaymentContext,
     PaymentRequest,
     PaymentResult,
@@ -35,25 +39,34 @@ from payproc.types import (
 from pydantic import BaseModel
 
 from . import webhooks
-from .client import Client
+from .client import Client, NotFound
 from .settings import PaystackBackendSettings
 
 __all__ = ["PaystackBackend"]
 
-#: The checkout form field that carries the token back.
-TOKEN_FIELD = "paystack_token"
-#: The processor's fee, in basis points plus a fixed part (placeholder).
-FEE_BPS, FEE_FIXED = 290, 30
-_STATUSES = {"succeeded": ChargeStatus.SUCCEEDED, "failed": ChargeStatus.FAILED, "pending": ChargeStatus.PENDING}
+#: The checkout form field that carries the Popup's answer: the reference.
+TOKEN_FIELD = "paystack_reference"
+#: Paystack's local card fee: 1.5 % plus NGN 100 from NGN 2,500, capped at NGN 2,000.
+FEE_BPS, FEE_FIXED, FEE_FIXED_FROM, FEE_CAP = 150, 100_00, 2_500_00, 2_000_00
+_STATUSES = {"success": ChargeStatus.SUCCEEDED, "failed": ChargeStatus.FAILED, "reversed": ChargeStatus.FAILED}
 
 
 def _time(value: Any) -> datetime:
-    return datetime.fromtimestamp(int(value), timezone.utc) if value else datetime.now(timezone.utc)
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    return datetime.now(timezone.utc)
 
 
-def _receipt(charge: dict[str, Any]) -> Receipt:
-    card = charge.get("card") or {}
-    return Receipt(last4=card.get("last4"), brand=card.get("brand"), card_name=card.get("name"))
+def _receipt(transaction: dict[str, Any]) -> Receipt:
+    card = transaction.get("authorization") or {}
+    expires = None
+    if str(card.get("exp_year", "")).isdigit() and str(card.get("exp_month", "")).isdigit():
+        expires = date(int(card["exp_year"]), int(card["exp_month"]), 1)
+    return Receipt(last4=card.get("last4"), exp_date=expires, brand=card.get("brand") or card.get("card_type"),
+                   card_name=card.get("account_name"))
 
 
 class PaystackBackend:
@@ -63,20 +76,20 @@ class PaystackBackend:
     contract = ">=1.0,<2"
     experimental = True
     unsupported: ClassVar[dict[str, str]] = {
-        "create_charge": "not written yet",
-        "dispute_fee": "not written yet",
+        "create_charge": "charging a saved authorization_code is not written yet",
+        "dispute_fee": "Paystack charges no fixed dispute fee",
         "prorate_transfer": "not written yet",
-        "create_or_update_card": "not written yet",
-        "delete_card": "not written yet",
+        "create_or_update_card": "Paystack saves a card only by charging it (authorization_code); not written yet",
+        "delete_card": "not written yet (POST /customer/deactivate_authorization)",
         "retrieve_card": "not written yet",
-        "create_transfer": "not written yet",
+        "create_transfer": "transfers need a transfer recipient per provider; not written yet",
         "reconcile_transfers": "not written yet",
         "retrieve_bank": "not written yet",
         "update_bank": "not written yet",
         "get_deposit_context": "not written yet",
-        "connect_auth": "not written yet",
-        "get_authorize_url": "not written yet",
-        "get_deauthorize_url": "not written yet",
+        "connect_auth": "Paystack has no OAuth connection of accounts",
+        "get_authorize_url": "Paystack has no OAuth connection of accounts",
+        "get_deauthorize_url": "Paystack has no OAuth connection of accounts",
         "list_customers": "not written yet",
     }
 
@@ -109,67 +122,83 @@ class PaystackBackend:
 
     @hookimpl
     def browser_integration(self) -> BrowserIntegration:
-        """The form field of the token and the processor's script."""
-        return BrowserIntegration(token_field=TOKEN_FIELD, script_urls=("https://js.paystack.example/v1.js",))
+        """The Popup script, and the field the reference comes back in."""
+        return BrowserIntegration(token_field=TOKEN_FIELD, script_urls=("https://js.paystack.co/v2/inline.js",),
+                                  notes="resumeTransaction(access_code); post the reference on success")
 
     # --- payments ---------------------------------------------------------------
 
     @hookimpl
-    def get_payment_context(self, amount: int | None, currency: str | None) -> PaymentContext:
-        """What the processor's script needs in the browser: the public key
-        (never a secret) and, for a payment, the amount."""
+    def get_payment_context(
+        self, subscriber: Party, amount: int | None, currency: str | None, provider: Party,
+        idempotency_key: str | None,
+    ) -> PaymentContext:
+        """Initialize the transaction (reference = the charge's idempotency
+        key, so a reloaded page reuses it) and give the Popup its access code."""
         assert self.settings is not None
         values: dict[str, Any] = {"paystack_pub_key": self.settings.PUB_KEY}
-        if amount is not None:
-            values.update(amount=amount, currency=currency)
-        return PaymentContext(values=values, token_field=TOKEN_FIELD)
+        if amount is None or idempotency_key is None:
+            return PaymentContext(values=values, token_field=TOKEN_FIELD)
+        started = self.client.request(
+            "POST", "/transaction/initialize", account_owner=provider.slug,
+            json={"email": subscriber.email or f"{subscriber.slug}@invalid.example", "amount": amount,
+                  "currency": (currency or "").upper(), "reference": idempotency_key})
+        values.update(access_code=started["access_code"], amount=amount, currency=currency)
+        return PaymentContext(values=values, token_field=TOKEN_FIELD, reference=started["reference"])
+
+    def _verify(self, reference: str, owner: str | None) -> dict[str, Any]:
+        return self.client.request("GET", f"/transaction/verify/{reference}", account_owner=owner)
 
     @hookimpl
-    def create_payment(self, request: PaymentRequest) -> PaymentResult:
-        """Charge the one-time token the browser obtained."""
-        charge = self.client.request(
-            "POST", "/v1/charges", idempotency_key=request.idempotency_key, account_owner=request.provider.slug,
-            json={"amount": request.amount, "currency": request.currency, "token": request.token,
-                  "description": request.descr or ""})
+    def create_payment(self, request: PaymentRequest, reference: str | None) -> PaymentResult:
+        """Verify the transaction the browser paid; a failed one is a decline."""
+        if not reference or request.token != reference:
+            raise ProcessorError("the reference posted by the browser is not the one this charge initialized")
+        found = self._verify(reference, request.provider.slug)
+        status = _STATUSES.get(str(found.get("status")), ChargeStatus.PENDING)
+        if status == ChargeStatus.FAILED:
+            raise CardError(str(found.get("gateway_response") or "Declined"), "declined",
+                            charge_processor_key=str(found["id"]))
         return PaymentResult(
-            processor_key=charge["id"], amount=int(charge["amount"]), currency=str(charge["currency"]).lower(),
-            created_at=_time(charge.get("created")), status=_STATUSES.get(charge["status"], ChargeStatus.PENDING),
-            receipt=_receipt(charge))
+            processor_key=str(found["id"]), amount=int(found["amount"]), currency=str(found["currency"]).lower(),
+            created_at=_time(found.get("paid_at") or found.get("created_at")), status=status,
+            receipt=_receipt(found))
 
     @hookimpl
     def retrieve_charge(self, charge: ChargeRef) -> ChargeInfo:
-        """The processor's view of a charge, by key or else by idempotency key
-        (the answer to the first call may have been lost)."""
-        if charge.processor_key:
-            found = [self.client.request("GET", f"/v1/charges/{charge.processor_key}")]
-        else:
-            query = {"idempotency_key": charge.idempotency_key}
-            found = self.client.request("GET", "/v1/charges", params=query)["data"]
-        if not found:
-            return ChargeInfo(processor_key=None, status=ChargeStatus.NOT_FOUND)
-        item = found[0]
+        """Verify by reference (the idempotency key): works even when the
+        answer to the first call was lost."""
+        try:
+            found = self._verify(charge.idempotency_key, charge.provider.slug)
+        except NotFound:
+            return ChargeInfo(processor_key=charge.processor_key, status=ChargeStatus.NOT_FOUND)
+        status = _STATUSES.get(str(found.get("status")), ChargeStatus.PENDING)
         return ChargeInfo(
-            processor_key=item["id"], status=_STATUSES.get(item["status"], ChargeStatus.PENDING),
-            amount=int(item["amount"]), currency=str(item["currency"]).lower(),
-            amount_refunded=int(item.get("amount_refunded") or 0), created_at=_time(item.get("created")),
-            receipt=_receipt(item), failure_code=item.get("failure_code"))
+            processor_key=str(found["id"]), status=status, amount=int(found["amount"]),
+            currency=str(found["currency"]).lower(), amount_refunded=int(found.get("amount_refunded") or 0),
+            created_at=_time(found.get("paid_at")), receipt=_receipt(found),
+            failure_code="declined" if status == ChargeStatus.FAILED else None,
+            failure_message=found.get("gateway_response"))
 
     @hookimpl
-    def refund_charge(self, charge: ChargeRef, amount: int, idempotency_key: str) -> RefundResult:
-        """Refund ``amount`` of the charge (the core checked it is no more than
-        what is left)."""
-        refund = self.client.request(
-            "POST", f"/v1/charges/{charge.processor_key}/refunds", json={"amount": amount},
-            idempotency_key=idempotency_key, account_owner=charge.provider.slug)
-        return RefundResult(processor_key=refund["id"], amount=int(refund["amount"]),
-                            currency=str(refund["currency"]).lower(), created_at=_time(refund.get("created")))
+    def refund_charge(self, charge: ChargeRef, amount: int) -> RefundResult:
+        """Refund ``amount`` of the transaction (the core checked it is no
+        more than what is left). Paystack takes no idempotency key here: the
+        core records the refund as pending before this call."""
+        refund = self.client.request("POST", "/refund", account_owner=charge.provider.slug,
+                                     json={"transaction": charge.idempotency_key, "amount": amount})
+        return RefundResult(processor_key=str(refund["id"]), amount=int(refund["amount"]),
+                            currency=str(refund["currency"]).lower(), created_at=_time(refund.get("createdAt")))
 
     @hookimpl
     def charge_distribution(self, charge: ChargeRef, refunded: int, broker_fee_amount: int) -> Distribution:
-        """Split what is left after ``refunded``: provider, processor fee,
-        broker fee (the three add up to ``charge.amount - refunded``)."""
+        """Split what is left after ``refunded``: provider, Paystack's fee,
+        broker fee (they add up to ``charge.amount - refunded``)."""
         left = charge.amount - refunded
-        fee = (left * FEE_BPS + 5000) // 10000 + FEE_FIXED if left > 0 else 0
+        fee = 0
+        if left > 0:
+            fee = (left * FEE_BPS + 5000) // 10000 + (FEE_FIXED if left >= FEE_FIXED_FROM else 0)
+            fee = min(fee, FEE_CAP, left)
         broker = broker_fee_amount * left // charge.amount if charge.amount else 0
         unit = charge.currency
         return Distribution(left - fee - broker, unit, fee, unit, broker, unit)
@@ -178,7 +207,7 @@ class PaystackBackend:
 
     @hookimpl
     def parse_webhook(self, body: bytes, headers: Any) -> WebhookEvent:
-        """Verify the callback over the raw body and normalize it."""
+        """Verify the callback (HMAC-SHA512 of the raw body) and normalize it."""
         assert self.settings is not None
         return webhooks.parse(body, headers, self.settings.WEBHOOK_SECRET)
 
