@@ -10,8 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fakeserver import FakePaystack
-from harness import SECRET_KEY, PaystackHarness
+from fake_paystack import FakePaystack
+from harness_paystack import SECRET_KEY, PaystackHarness
 
 
 @pytest.fixture

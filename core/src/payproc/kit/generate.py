@@ -100,7 +100,7 @@ def create_backend(name: str, dest: Path) -> Path:
         raise FileExistsError(f"{root} already exists: choose another name or destination")
     template = resources.files(__package__).joinpath("template")
     for relative, source in _walk(template, Path()):
-        parts = [names["package"] if part == "package" else part for part in relative.parts]
+        parts = [names["package"] if part == "package" else _render(part, names) for part in relative.parts]
         target = root.joinpath(*parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_render(source.read_text(encoding="utf-8"), names), encoding="utf-8")

@@ -1,6 +1,6 @@
 """The conformance suite: import it into one test module of a backend's tests.
 
-    # tests/test_conformance.py
+    # tests/test_<backend>_conformance.py (a module name unique in the repository)
     from payproc.testing.suite import *  # noqa: F403
 
 and provide a ``payproc_harness`` fixture in that directory's conftest

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from fakeserver import FakePaystack
+from fake_paystack import FakePaystack
 from payproc.types import EventType, PaymentContext
 
 from payproc_paystack import webhooks
