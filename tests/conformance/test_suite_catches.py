@@ -3,11 +3,15 @@ backend declares it does not do, with the reason.
 
 Each test writes a small backend test directory, as a third party would (a
 conftest with a ``payproc_harness`` fixture and a module importing the
-suite), and runs pytest on it in-process.
+suite), and runs pytest on it in a subprocess.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,71 +44,93 @@ def payproc_harness():
 '''
 
 
-def run_suite(pytester: pytest.Pytester, backend: str, *select: str, undeclared: tuple[str, ...] = ()) -> pytest.RunResult:
-    pytester.makeconftest(CONFTEST.format(here=str(HERE), harness=str(FAKE_HARNESS), backend=backend,
-                                          undeclared=undeclared))
-    pytester.makepyfile(test_conformance="from payproc.testing.suite import *\n")
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rs", *(["-k", " or ".join(select)] if select else []))
+class Run:
+    """The outcome of one pytest run in a subprocess."""
+
+    def __init__(self, output: str) -> None:
+        self.output = output
+        summary = output.strip().splitlines()[-1] if output.strip() else ""
+        self.counts = {kind: int(n) for n, kind in re.findall(r"(\d+) (passed|failed|skipped|errors?)", summary)}
+
+    def assert_outcomes(self, **expected: int) -> None:
+        got = {kind: self.counts.get(kind, 0) for kind in ("passed", "failed", "skipped")}
+        want = {kind: expected.get(kind, 0) for kind in ("passed", "failed", "skipped")}
+        assert got == want, self.output
+
+    def assert_line(self, pattern: str) -> None:
+        assert any(fnmatch.fnmatch(line, pattern) for line in self.output.splitlines()), (pattern, self.output)
 
 
-def test_the_fake_passes_the_whole_suite(pytester: pytest.Pytester) -> None:
-    result = run_suite(pytester, "fake")
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("failed", 0) == 0 and outcomes.get("skipped", 0) == 0, result.stdout.str()
-    assert outcomes["passed"] >= 38
+def run_suite(tmp_path: Path, backend: str, *select: str, undeclared: tuple[str, ...] = (), extra: str = "") -> Run:
+    """Write a backend test directory as a third party would (a conftest with
+    a ``payproc_harness`` fixture, a module importing the suite) and run
+    pytest on it in a subprocess."""
+    (tmp_path / "conftest.py").write_text(CONFTEST.format(
+        here=str(HERE), harness=str(FAKE_HARNESS), backend=backend, undeclared=undeclared) + extra)
+    (tmp_path / "test_conformance.py").write_text("from payproc.testing.suite import *\n")
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q", "-o", "addopts=",
+               "--rootdir", str(tmp_path), str(tmp_path)]
+    if select:
+        command += ["-k", " or ".join(select)]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    return Run(done.stdout + done.stderr)
 
 
-def test_declaring_a_capability_the_backend_lacks_fails(pytester: pytest.Pytester) -> None:
-    result = run_suite(pytester, "broken_backends:NoTransfers", "TestCapabilities", "TestTransfers")
+def test_the_fake_passes_the_whole_suite(tmp_path: Path) -> None:
+    result = run_suite(tmp_path, "fake")
+    assert result.counts.get("failed", 0) == 0 and result.counts.get("skipped", 0) == 0, result.output
+    assert result.counts["passed"] >= 38
+
+
+def test_declaring_a_capability_the_backend_lacks_fails(tmp_path: Path) -> None:
+    result = run_suite(tmp_path, "broken_backends:NoTransfers", "TestCapabilities", "TestTransfers")
     result.assert_outcomes(failed=4, passed=3)
-    result.stdout.fnmatch_lines(["*declares capabilities it does not implement*create_transfer*"])
+    result.assert_line("*declares capabilities it does not implement*create_transfer*")
 
 
-def test_undeclared_capabilities_skip_with_the_backends_reason(pytester: pytest.Pytester) -> None:
-    result = run_suite(pytester, "broken_backends:NoTransfers", "TestCapabilities", "TestTransfers",
+def test_undeclared_capabilities_skip_with_the_backends_reason(tmp_path: Path) -> None:
+    result = run_suite(tmp_path, "broken_backends:NoTransfers", "TestCapabilities", "TestTransfers",
                        undeclared=("create_transfer", "reconcile_transfers"))
     result.assert_outcomes(passed=4, skipped=3)
-    result.stdout.fnmatch_lines(["*does not declare create_transfer (this processor has no payouts API)*"])
+    result.assert_line("*does not declare create_transfer (this processor has no payouts API)*")
 
 
-def test_implementing_an_undeclared_hook_fails(pytester: pytest.Pytester) -> None:
-    result = run_suite(pytester, "fake", "TestCapabilities", undeclared=("refund_charge",))
+def test_implementing_an_undeclared_hook_fails(tmp_path: Path) -> None:
+    result = run_suite(tmp_path, "fake", "TestCapabilities", undeclared=("refund_charge",))
     result.assert_outcomes(failed=1, passed=3)
-    result.stdout.fnmatch_lines(["*implements hooks it does not declare*refund_charge*"])
+    result.assert_line("*implements hooks it does not declare*refund_charge*")
 
 
-def test_a_canned_success_is_caught_by_the_processor_backdoor(pytester: pytest.Pytester) -> None:
-    result = run_suite(pytester, "broken_backends:CannedPayments", "test_valid_token_pays_with_a_receipt")
+def test_a_canned_success_is_caught_by_the_processor_backdoor(tmp_path: Path) -> None:
+    result = run_suite(tmp_path, "broken_backends:CannedPayments", "test_valid_token_pays_with_a_receipt")
     result.assert_outcomes(failed=1)
 
 
-def test_refunding_twice_is_caught(pytester: pytest.Pytester) -> None:
-    result = run_suite(pytester, "broken_backends:RefundsTwice", "test_partial_then_full")
+def test_refunding_twice_is_caught(tmp_path: Path) -> None:
+    result = run_suite(tmp_path, "broken_backends:RefundsTwice", "test_partial_then_full")
     result.assert_outcomes(failed=1)
 
 
-def test_a_secret_in_the_logs_is_caught(pytester: pytest.Pytester) -> None:
-    result = run_suite(pytester, "broken_backends:ChattyBackend", "TestSecrets")
+def test_a_secret_in_the_logs_is_caught(tmp_path: Path) -> None:
+    result = run_suite(tmp_path, "broken_backends:ChattyBackend", "TestSecrets")
     result.assert_outcomes(failed=1)
     # The suite's message names the secret by its first characters only
     # (pytest's own "Captured log" section shows what the backend logged).
-    result.stdout.fnmatch_lines(["*secret settings appear in logs, reprs or errors: ?'whs…(18 chars)'?"])
+    result.assert_line("*secret settings appear in logs, reprs or errors: ?'whs…(18 chars)'?")
 
 
-def test_an_unverified_webhook_is_caught(pytester: pytest.Pytester) -> None:
-    result = run_suite(pytester, "broken_backends:AcceptsAnyWebhook", "test_refused_deliveries_change_nothing",
+def test_an_unverified_webhook_is_caught(tmp_path: Path) -> None:
+    result = run_suite(tmp_path, "broken_backends:AcceptsAnyWebhook", "test_refused_deliveries_change_nothing",
                        "test_tampered_body_is_refused", "test_stale_delivery_is_refused",
                        "test_no_webhook_secret_refuses_everything")
     result.assert_outcomes(failed=4)
 
 
-def test_harness_limitations_skip_with_their_reason(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(CONFTEST.format(here=str(HERE), harness=str(FAKE_HARNESS), backend="fake", undeclared=())
-                          + "\nHarness.limitations = {'stale_webhook': 'this processor signs no timestamp'}\n")
-    pytester.makepyfile(test_conformance="from payproc.testing.suite import *\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rs", "-k", "test_stale_delivery_is_refused")
+def test_harness_limitations_skip_with_their_reason(tmp_path: Path) -> None:
+    result = run_suite(tmp_path, "fake", "test_stale_delivery_is_refused",
+                       extra="\nHarness.limitations = {'stale_webhook': 'this processor signs no timestamp'}\n")
     result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["*cannot stage stale_webhook: this processor signs no timestamp*"])
+    result.assert_line("*cannot stage stale_webhook: this processor signs no timestamp*")
 
 
 def test_unknown_features_are_refused() -> None:
