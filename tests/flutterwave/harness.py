@@ -73,6 +73,7 @@ class FlutterwaveHarness:
     limitations: ClassVar[dict[str, str]] = {
         "stale_webhook": "Flutterwave does not sign a timestamp: verif-hash is a fixed shared secret",
         "dispute_webhook": "Flutterwave v2 sends no dispute webhooks",
+        "signed_body": "verif-hash is a shared secret, not a signature of the body",
     }
 
     def __init__(self, settings: Mapping[str, Any], fake: FakeFlutterwave | None = None) -> None:
