@@ -10,6 +10,7 @@ venvs so machine noise hits both alike.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -19,7 +20,8 @@ from typing import Any
 from _common import summary
 
 ROOT = Path(__file__).resolve().parent.parent
-VENVS = {"one": Path("/work/bench-venv-one"), "all": Path("/work/bench-venv-all")}
+VENV_DIR = Path(os.environ.get("PAYPROC_BENCH_VENV_DIR", "/work"))
+VENVS = {"one": VENV_DIR / "bench-venv-one", "all": VENV_DIR / "bench-venv-all"}
 PLUGINS = {"one": ["fake"], "all": ["fake", "stripe", "razorpay", "flutterwave"]}
 SDKS = ("stripe", "razorpay", "rave_python", "requests", "httpx", "sqlalchemy", "pluggy", "pydantic",
         "pydantic_settings", "tqdm", "starlette", "django", "payproc_fake", "payproc_stripe")
