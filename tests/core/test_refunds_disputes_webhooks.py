@@ -144,3 +144,14 @@ def test_transfers_and_reconciliation(app, paid):
     with pytest.raises(Exception, match="available"):
         app.create_transfer("cowork", 5000, "usd")
     assert app.check_books().balanced
+
+
+def test_a_refund_the_processor_later_fails_is_reversed(app, paid):
+    refund = app.refund(paid.id, 600)
+    body, headers = build_event(EventType.REFUND_FAILED, paid.processor_key, secret=WEBHOOK_SECRET,
+                                refund=refund.processor_key)
+    assert app.handle_webhook(body, headers).status == "applied"
+    assert app.get_charge(paid.id).amount_refunded == 0
+    report = app.check_books()
+    assert report.balanced, report.problems
+    assert app.balances()[("cowork", "Funds", "usd")] == 1912

@@ -195,13 +195,14 @@ def _check_charges(session: Session) -> list[str]:
             .group_by(LedgerRow.charge_id)
         ).all()
     )
-    refunded = dict(
-        session.execute(
+    refunded: dict[int, int] = defaultdict(int)
+    for dest, orig, sign in ((REFUND, REFUNDED, 1), (REFUNDED, REFUND, -1)):  # -1: a failed refund reversed
+        for charge_id, amount in session.execute(
             select(LedgerRow.charge_id, func.sum(LedgerRow.dest_amount))
-            .where(LedgerRow.dest_account == REFUND, LedgerRow.orig_account == REFUNDED)
+            .where(LedgerRow.dest_account == dest, LedgerRow.orig_account == orig)
             .group_by(LedgerRow.charge_id)
-        ).all()
-    )
+        ).all():
+            refunded[charge_id] += sign * int(amount)
     refund_rows = dict(
         session.execute(
             select(RefundRow.charge_id, func.sum(RefundRow.amount))

@@ -152,6 +152,9 @@ class ChargeRef:
     broker: Party
     amount_refunded: int = 0
     broker_fee_amount: int = 0
+    #: The server-side handle the backend returned in the payment context
+    #: (order id, tx_ref), as the core stored it.
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

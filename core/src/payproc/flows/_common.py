@@ -81,6 +81,7 @@ def charge_ref(charge: ChargeRow, customer: Party, provider: Party, broker: Part
         broker=broker,
         amount_refunded=charge.amount_refunded,
         broker_fee_amount=charge.broker_fee_amount,
+        reference=charge.reference,
     )
 
 
