@@ -31,7 +31,7 @@ from pathlib import Path
 
 import nox
 
-nox.needs_version = ">=2024.4.15"
+nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.download_python = "never"  # never fetch interpreters: use the machine's
 
@@ -279,14 +279,7 @@ def web(session: nox.Session) -> None:
 
 @nox.session(python=DEV_PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """The benchmarks (benchmarks/README.md); not part of the default run."""
+    """The benchmarks (benchmarks/README.md: ``nox -s bench -- --quick``); not in the default run."""
     install_dists(session, tuple(PLUGINS), extras="postgres",
-                  requirements=("pytest>=7.4", "pytest-benchmark>=4", "localstripe>=1.15"))
-    requirements = ROOT / "benchmarks" / "requirements.txt"
-    if requirements.exists():
-        session.install("-r", str(requirements))
-    runner = ROOT / "benchmarks" / "run.py"
-    if runner.exists():
-        session.run("python", str(runner), *session.posargs)
-    else:
-        session.run("python", "-m", "pytest", "benchmarks", "-p", "no:socket", *session.posargs)
+                  requirements=("-r", str(ROOT / "benchmarks" / "requirements.txt")))
+    session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)
