@@ -253,7 +253,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=DEV_PYTHON, tags=["checks"])
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the core's public API (the ``payproc`` package)."""
-    session.install(MYPY, f"payproc[postgres,web] @ {Path(build_wheel(session, CORE)).as_uri()}")
+    # pytest: payproc.testing (the conformance suite) is part of the public API.
+    session.install(MYPY, "pytest>=7.4", f"payproc[postgres,web] @ {Path(build_wheel(session, CORE)).as_uri()}")
     session.run("mypy", *session.posargs)
 
 
@@ -261,7 +262,7 @@ def typecheck(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """``payproc demo`` in an empty directory, as a newcomer runs it."""
     install_dists(session, ("fake",), requirements=())
-    workdir = Path(session.create_tmp()) / "demo"
+    workdir = Path(session.create_tmp()).resolve() / "demo"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     session.chdir(workdir)
