@@ -5,7 +5,8 @@ Every session is built from the constants below. ``nox -l`` lists them; a bare
 (``.ci/run``) runs for a merge. The quick check while developing is
 ``nox -s core fake-3.11``.
 
-- ``core``: the core's flows and the conformance suite on the fake backend (SQLite).
+- ``core`` (x Python 3.10-3.13): the core's flows, renewals and the conformance
+  suite's own tests, on the fake backend and SQLite.
 - ``fake``, ``stripe``, ``razorpay``, ``flutterwave`` (x Python 3.10-3.13): the
   BUILT WHEELS of the core and of that one plugin, nothing else, then the
   plugin's tests, the conformance suite and the isolation check.
@@ -172,11 +173,23 @@ def pytest(session: nox.Session, *paths: str, env: dict[str, str] | None = None,
 # -- the sessions -------------------------------------------------------------------------------
 
 
+#: Test directories that a session of their own runs; every other directory
+#: of tests/ belongs to the core session, so a new one is never left out.
+OWN_SESSION_TESTS = (*PLUGINS, "web", "isolation", "packaging")
+
+
+def core_test_dirs() -> list[str]:
+    return sorted(
+        f"tests/{path.name}" for path in TESTS.iterdir()
+        if path.is_dir() and path.name not in OWN_SESSION_TESTS and not path.name.startswith((".", "_"))
+    )
+
+
 @nox.session(python=PYTHONS, tags=["tests"])
 def core(session: nox.Session) -> None:
-    """The core's flows on SQLite and the conformance suite, on the fake backend."""
+    """The core's flows on SQLite (tests/ minus the plugins', web's and packaging's), on the fake backend."""
     install_dists(session, ("fake",))
-    pytest(session, "tests/core", "tests/renewals", "tests/conformance", markexpr="not postgres")
+    pytest(session, *core_test_dirs(), markexpr="not postgres")
 
 
 def _plugin_session(name: str, extra_requirements: tuple[str, ...]) -> None:
@@ -202,8 +215,10 @@ def postgres(session: nox.Session) -> None:
         if os.environ.get("CI"):
             session.error("PAYPROC_TEST_POSTGRES_URL is not set: CI must run the PostgreSQL tests")
         session.skip("PAYPROC_TEST_POSTGRES_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    install_dists(session, ("fake",), extras="postgres")
-    pytest(session, "tests/core", "tests/renewals", "tests/fake", markexpr="postgres")
+    # Every plugin, so that any test directory may hold PostgreSQL tests.
+    install_dists(session, tuple(PLUGINS), extras="postgres,web",
+                  requirements=TEST_REQUIREMENTS + WEB_TEST_REQUIREMENTS + tuple(r for rs in PLUGINS.values() for r in rs))
+    pytest(session, "tests", markexpr="postgres")
 
 
 @nox.session(python=LOWEST_PYTHON, tags=["tests"])
