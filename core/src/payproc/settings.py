@@ -65,6 +65,17 @@ class RenewalSettings(BaseModel):
     MAX_RENEWAL_ATTEMPTS: int = Field(default=3, ge=1)
 
 
+class RetrySettings(BaseModel):
+    """Retries of payment and refund calls whose outcome is unknown (see
+    :mod:`payproc.retry`). ``ATTEMPTS = 1`` means no retry."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ATTEMPTS: int = Field(default=1, ge=1, le=10)
+    INITIAL_WAIT: float = Field(default=0.2, gt=0, le=10)
+    MAX_WAIT: float = Field(default=5.0, gt=0, le=60)
+
+
 class Settings(BaseSettings):
     """Everything payproc reads from its environment."""
 
@@ -83,6 +94,7 @@ class Settings(BaseSettings):
     DATABASE_URL: str = DEFAULT_DATABASE_URL
     BROKER: str = "broker"
     RENEWALS: RenewalSettings = Field(default_factory=RenewalSettings)
+    RETRIES: RetrySettings = Field(default_factory=RetrySettings)
 
     @classmethod
     def settings_customise_sources(

@@ -38,6 +38,7 @@ from ..guards import refuse_card_data
 from ..money import normalize_currency, validate_amount
 from ..types import ChargeStatus, Party, PaymentContext, PaymentRequest, PaymentResult, Receipt
 from . import _common as common
+from ..retry import call_with_retries
 from .webhooks import apply_pending_events
 
 if TYPE_CHECKING:
@@ -211,10 +212,12 @@ def _execute(
             stmt_descr=stmt_descr, broker_fee_amount=charge.broker_fee_amount,
             browser_fields=dict(browser_fields),
         )
+        policy = app.settings.RETRIES
         if token is not None:
-            result: PaymentResult = backend.call("create_payment", request=request, reference=charge.reference)
+            result: PaymentResult = call_with_retries(
+                backend, policy, "create_payment", request=request, reference=charge.reference)
         else:
-            result = backend.call("create_charge", request=request)
+            result = call_with_retries(backend, policy, "create_charge", request=request)
     except CardError as error:
         _fail(app, charge, error.code, error.charge_processor_key)
         common.LOGGER.info("card-error on charge %s: %s (%s)", charge.id, error.code, error.charge_processor_key)

@@ -19,6 +19,7 @@ from .. import ledger
 from ..db.models import ChargeRow, ChargeState, LedgerRow, RefundRow, RefundState
 from ..errors import OutcomeUnknown, ProcessorError, RefundExceedsRemaining
 from ..money import validate_amount
+from ..retry import call_with_retries
 from ..types import Distribution, RefundResult, WebhookEvent
 from . import _common as common
 
@@ -61,9 +62,9 @@ def refund(app: Payproc, charge_id: int, amount: int | None = None, *, idempoten
     ref = common.charge_ref(charge, customer, provider, broker)
     before = common.distribution(app, ref, charge.amount_refunded)
     try:
-        result: RefundResult = backend.call(
-            "refund_charge", charge=ref, amount=amount, broker_amount=broker_amount,
-            idempotency_key=row.idempotency_key)
+        result: RefundResult = call_with_retries(
+            backend, app.settings.RETRIES, "refund_charge", charge=ref, amount=amount,
+            broker_amount=broker_amount, idempotency_key=row.idempotency_key)
     except OutcomeUnknown:
         raise  # stays pending: the processor may have refunded; settle_refunds decides
     except ProcessorError:
