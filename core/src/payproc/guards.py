@@ -64,5 +64,15 @@ def refuse_card_data(token: str | None, fields: Mapping[str, object] | None = No
 def _walk(fields: Mapping[str, object]) -> Iterable[tuple[str, object]]:
     for name, value in fields.items():
         yield str(name), value
-        if isinstance(value, Mapping):
-            yield from _walk(value)
+        yield from _walk_value(str(name), value)
+
+
+def _walk_value(name: str, value: object) -> Iterable[tuple[str, object]]:
+    """Nested values: mappings by their keys, list items under the list's
+    name (``{"cards": [{"cvc": …}]}`` is found too)."""
+    if isinstance(value, Mapping):
+        yield from _walk(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield name, item
+            yield from _walk_value(name, item)

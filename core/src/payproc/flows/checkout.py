@@ -77,6 +77,7 @@ def payment_context(
     order id) is kept with it and never taken from the browser."""
     backend = app.backend
     key = None
+    refuse_card_data(None, {"customer": customer, "provider": provider, "idempotency_key": idempotency_key})
     if amount is not None:
         amount, currency = _validate(amount, currency)
         validate_amount(broker_fee_amount, allow_zero=True, what="broker_fee_amount")
@@ -153,7 +154,10 @@ def checkout(
         raise InvalidInput(f"broker_fee_amount {broker_fee_amount} is more than the amount {amount}")
     if token is not None and (not isinstance(token, str) or not token.strip()):
         raise InvalidInput("token must be a non-empty processor token string")
-    refuse_card_data(token, browser_fields)
+    refuse_card_data(token, {
+        "browser_fields": browser_fields or {}, "customer": customer, "provider": provider,
+        "idempotency_key": idempotency_key, "descr": descr, "stmt_descr": stmt_descr,
+    })
     key = idempotency_key or new_idempotency_key()
     charge, claimed = _claim(app, customer, provider, key, amount, currency, broker_fee_amount, token)
     if not claimed:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from .. import ledger
 from ..db.models import ChargeRow, ChargeState, LedgerRow, RefundRow, RefundState
 from ..errors import OutcomeUnknown, ProcessorError, RefundExceedsRemaining
+from ..guards import refuse_card_data
 from ..money import validate_amount
 from ..retry import call_with_retries
 from ..types import Distribution, RefundResult, WebhookEvent
@@ -38,6 +39,7 @@ def refund(app: Payproc, charge_id: int, amount: int | None = None, *, idempoten
     """Refund ``amount`` (default: all that is left) of a paid charge."""
     backend = app.backend
     backend.require("refund_charge")
+    refuse_card_data(None, {"idempotency_key": idempotency_key})
     with app.db.transaction() as session:
         charge = common.lock_charge(app, session, charge_id)
         common.require_state(charge, ChargeState.DONE, action="refund")

@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from ..guards import refuse_card_data
 from ..money import from_major, normalize_currency
 from .errors import ApiError
 
@@ -37,6 +38,9 @@ async def read_fields(request: Request) -> dict[str, Any]:
             if not isinstance(body, dict):
                 raise ApiError(400, "invalid_json", "the request body must be a JSON object")
             fields.update(body)
+    # Card data anywhere in the request (nested too) is refused, never
+    # silently dropped: the page that sent it must be fixed.
+    refuse_card_data(None, fields, what="request")
     return fields
 
 
