@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
-from payproc.types import EventType, PaymentContext
+from payproc.types import EventType, PaymentContext, ProcessorKeys
 from payproc_razorpay.amounts import receipt_for
 from razorpay_fake_state import build_webhook, sign
 
@@ -50,8 +50,20 @@ class BackdoorUnavailable(RuntimeError):
     """Raised in live mode for what only the fake can do."""
 
 
+#: The Route linked account the suite pays out to; the fake learns it through
+#: its backdoor (``/_test/accounts``) when the suite asks for ``provider_keys``.
+SUITE_LINKED_ACCOUNT = "acc_SuiteProvider01"
+
+
 class RazorpayHarness:
     backend = "razorpay"
+    #: Razorpay settles (and Route transfers) in rupees only.
+    currency = "inr"
+    #: What this set-up cannot stage for the conformance suite.
+    limitations: Mapping[str, str] = {
+        "stale_webhook": "Razorpay signs no timestamp: X-Razorpay-Signature is an HMAC of the body alone, "
+        "so a replayed delivery cannot be told stale by its signature",
+    }
     capabilities = frozenset(
         {
             "settings_model", "configure", "browser_integration", "get_payment_context", "create_payment",
@@ -97,6 +109,15 @@ class RazorpayHarness:
             "API_BASE": self.api_base,
             "TIMEOUT": self.timeout,
         }
+
+    def provider_keys(self) -> ProcessorKeys:
+        """The suite's provider as a Route linked account the server knows:
+        registered on the fake through its backdoor; against Razorpay's test
+        mode, ``RAZORPAY_TEST_LINKED_ACCOUNT`` (none: payouts fail, saying so)."""
+        if self.live:
+            return ProcessorKeys(deposit_key=os.environ.get("RAZORPAY_TEST_LINKED_ACCOUNT"))
+        self.backdoor("accounts", {"id": SUITE_LINKED_ACCOUNT})
+        return ProcessorKeys(deposit_key=SUITE_LINKED_ACCOUNT)
 
     def pay(self, context: PaymentContext, amount: int, currency: str, *, outcome: str = "success",
             card: Mapping[str, Any] | None = None) -> tuple[str, Mapping[str, str]]:
