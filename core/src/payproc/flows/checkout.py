@@ -90,10 +90,18 @@ def payment_context(
                    common.to_party(broker, is_broker=True))
         if key is not None:
             _charge_for_key(session, key, cust, prov, amount, currency, broker_fee_amount)  # type: ignore[arg-type]
-    context: PaymentContext = backend.call(
-        "get_payment_context", subscriber=parties[0], amount=amount, currency=currency,
-        provider=parties[1], broker=parties[2], broker_fee_amount=broker_fee_amount, idempotency_key=key,
-    )
+    try:
+        context: PaymentContext = backend.call(
+            "get_payment_context", subscriber=parties[0], amount=amount, currency=currency,
+            provider=parties[1], broker=parties[2], broker_fee_amount=broker_fee_amount, idempotency_key=key,
+        )
+    except InvalidInput:
+        if key is not None:  # refused before anything was sent: not a charge in progress
+            with app.db.transaction() as session:
+                charge = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
+                if charge is not None and charge.processor_key is None:
+                    common.record_failure(session, charge, "invalid_input", None)
+        raise
     if key is not None and context.reference:
         with app.db.transaction() as session:
             session.execute(
@@ -239,6 +247,12 @@ def _execute(
     except ProcessorError as error:
         _fail(app, charge, "processor_error", None)
         common.LOGGER.error("processor-error on charge %s: %s", charge.id, error.message)
+        raise
+    except InvalidInput:
+        # The backend refused the request before sending it (an amount the
+        # processor does not take): nothing happened; do not leave the
+        # charge in progress for settle() to ask about.
+        _fail(app, charge, "invalid_input", None)
         raise
     return record_result(app, charge, result, new_card_key=new_card_key,
                          parties=(customer, provider, broker, roles))
