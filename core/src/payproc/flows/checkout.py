@@ -329,7 +329,14 @@ def settle(app: Payproc, *, customer: str | None = None, older_than: timedelta =
         pending = session.scalars(query.order_by(ChargeRow.id)).all()
     changed = []
     for charge in pending:
-        if settle_charge(app, charge):
+        try:
+            settled = settle_charge(app, charge)
+        except (OutcomeUnknown, IntegrityMismatch) as error:
+            # One charge the processor cannot tell about now, or whose answer
+            # needs review, must not keep the others unsettled.
+            common.LOGGER.warning("charge %s not settled: %s", charge.id, type(error).__name__)
+            continue
+        if settled:
             changed.append(app.get_charge(charge.id))
     return changed
 
