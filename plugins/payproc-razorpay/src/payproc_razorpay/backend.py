@@ -10,9 +10,10 @@ Flows and the Razorpay calls they make:
   ``GET /v1/payments/{id}?expand[]=card``, ``POST …/capture``.
 * ``create_charge`` — ``GET /v1/customers/{id}``, ``GET …/tokens``, the
   charge's order, ``POST /v1/payments/create/recurring``, capture.
-* ``retrieve_charge`` — ``GET /v1/payments/{id}``, or the order by receipt and
-  ``GET /v1/orders/{id}/payments``; a late authorization of our order is
-  captured.
+* ``retrieve_charge`` — ``GET /v1/payments/{id}``, or the charge's order
+  (``GET /v1/orders/{id}`` of the stored reference; by receipt when none is
+  stored) and ``GET /v1/orders/{id}/payments``; a late authorization of our
+  order is captured.
 * ``refund_charge`` — ``GET /v1/payments/{id}/refunds`` (a refund with our
   receipt is reused), ``POST /v1/payments/{id}/refund``.
 * ``charge_distribution`` — ``fee`` (GST included) and ``tax`` of the payment.
@@ -266,7 +267,7 @@ class RazorpayBackend:
                 raise
             order = None
         else:
-            order = find_order(client, charge.idempotency_key, provider)
+            order = self._order_of(charge)
             best = payments.best_of(order_payments(client, order["id"], provider)) if order else None
             if best is None:
                 return ChargeInfo(processor_key=None, status=ChargeStatus.NOT_FOUND)
@@ -275,10 +276,32 @@ class RazorpayBackend:
             payment = payments.capture(payment, provider)  # a late authorization
         return self._charge_info(payment)
 
+    def _order_of(self, charge: ChargeRef) -> Mapping[str, Any] | None:
+        """The charge's order: the one the core stored (``reference``,
+        ``GET /v1/orders/{id}``), else the newest with the receipt of its
+        idempotency key (a charge recorded before the core kept references).
+
+        Razorpay does not enforce unique receipts, so two orders may share
+        one; only the stored order is ever accepted by ``create_payment``, and
+        a stored order Razorpay does not know means no charge, not another
+        order's payment."""
+        client, provider = self.client, charge.provider.slug
+        if not charge.reference:
+            return find_order(client, charge.idempotency_key, provider)
+        try:
+            order = client.call(client.sdk.order.fetch, charge.reference, provider=provider)
+        except ProcessorError as error:
+            if type(error) is ProcessorError and any(text in str(error).lower() for text in _NOT_FOUND):
+                return None
+            raise
+        return order if order.get("id") == charge.reference else None
+
     def _is_ours(self, payment: Mapping[str, Any], charge: ChargeRef, order: Mapping[str, Any] | None) -> bool:
-        """A payment for exactly this charge, on the order of its idempotency key."""
+        """A payment for exactly this charge, on the charge's order."""
         if payment.get("amount") != charge.amount or str(payment.get("currency", "")).lower() != charge.currency:
             return False
+        if order is None and charge.reference:
+            return payment.get("order_id") == charge.reference  # no call needed
         if order is None:
             order = find_order(self.client, charge.idempotency_key, charge.provider.slug)
         return order is not None and payment.get("order_id") == order.get("id")
