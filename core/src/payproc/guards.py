@@ -15,7 +15,10 @@ from .errors import CardDataRefused
 
 __all__ = ["looks_like_card_number", "refuse_card_data"]
 
-_DIGIT_RUN = re.compile(r"(?:\d[ -]?){12,18}\d")
+# A run of digits that stands alone: inside a longer alphanumeric string (a
+# hex HMAC such as razorpay_signature, an id) it is not a card number; about
+# 1 in 220 random SHA-256 hex digests holds a Luhn-valid run of 13-19 digits.
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
 _CARD_FIELDS = frozenset({"cvc", "cvv", "cvv2", "cvc2", "csc", "card_number", "cardnumber", "pan", "number"})
 
 
