@@ -30,11 +30,14 @@ def request(amount: int, currency: str, key: str, token: str | None = "ignored")
                           broker=BROKER, idempotency_key=key, token=token)
 
 
-def charge_ref(result: PaymentResult | None, amount: int, currency: str, key: str, refunded: int = 0) -> ChargeRef:
+def charge_ref(result: PaymentResult | None, amount: int, currency: str, key: str, refunded: int = 0,
+               reference: str | None = None) -> ChargeRef:
+    """The snapshot the core passes; ``reference`` is the stored tx_ref
+    (``None``: a charge stored before the core kept references)."""
     return ChargeRef(
         processor_key=result.processor_key if result else None, amount=amount, currency=currency,
         idempotency_key=key, created_at=datetime.now(timezone.utc), customer=SUBSCRIBER,
-        provider=PROVIDER, broker=BROKER, amount_refunded=refunded,
+        provider=PROVIDER, broker=BROKER, amount_refunded=refunded, reference=reference,
     )
 
 

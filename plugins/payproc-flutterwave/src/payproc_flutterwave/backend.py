@@ -220,10 +220,19 @@ class FlutterwaveBackend:
                 charge_processor_key=transaction.flw_ref,
             )
 
+    @staticmethod
+    def _tx_ref(charge: ChargeRef) -> str:
+        """The charge's ``tx_ref``: the one the core stored from the payment
+        context (``reference``), else derived again from the idempotency key
+        (charges stored before the core kept references). The stored one
+        stays right whatever made it: a context without an idempotency key
+        (random ``tx_ref``) or a future change of :func:`tx_ref_for`."""
+        return charge.reference or tx_ref_for(charge.idempotency_key)
+
     @hookimpl
     def retrieve_charge(self, charge: ChargeRef) -> ChargeInfo:
         try:
-            transaction = self._verify(tx_ref_for(charge.idempotency_key))
+            transaction = self._verify(self._tx_ref(charge))
         except TransactionNotFound:
             return ChargeInfo(processor_key=charge.processor_key, status=ChargeStatus.NOT_FOUND)
         currency = (transaction.currency or charge.currency).lower()
@@ -277,7 +286,7 @@ class FlutterwaveBackend:
         fee = 0
         if available > 0:
             try:
-                transaction = self._verify(tx_ref_for(charge.idempotency_key))
+                transaction = self._verify(self._tx_ref(charge))
             except TransactionNotFound as error:
                 raise ProcessorError(f"Flutterwave has no transaction for charge {charge.processor_key}") from error
             if transaction.merchant_bears_fee:
