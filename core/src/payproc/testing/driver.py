@@ -136,6 +136,7 @@ class Driver:
             idempotency_key=charge.idempotency_key, created_at=charge.created_at,
             customer=self.app.party(slugs[charge.customer_id]), provider=self.app.party(slugs[charge.provider_id]),
             broker=broker, amount_refunded=charge.amount_refunded, broker_fee_amount=charge.broker_fee_amount,
+            reference=charge.reference,
         )
 
     def ledger_rows(self, charge_id: int | None = None) -> int:
