@@ -3,7 +3,7 @@
 Every session is built from the constants below. ``nox -l`` lists them; a bare
 ``nox`` runs the default ones (``nox.options.sessions``), which is what CI
 (``.ci/run``) runs for a merge. The quick check while developing is
-``nox -s core fake-3.11``.
+``nox -s core-3.11 fake-3.11``.
 
 - ``core`` (x Python 3.10-3.13): the core's flows, renewals and the conformance
   suite's own tests, on the fake backend and SQLite.
