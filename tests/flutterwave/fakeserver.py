@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Self
+from typing import Any
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -311,7 +311,7 @@ class FakeServer:
         self.url = f"http://127.0.0.1:{self.port}/"
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-flutterwave", daemon=True)
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> FakeServer:  # noqa: PYI034 (typing.Self is 3.11+)
         self._thread.start()
         return self
 
