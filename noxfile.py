@@ -96,7 +96,10 @@ def _add_pyenv_to_path() -> None:
     if not root.is_dir():
         return
     found: dict[str, Path] = {}
-    for version in sorted(root.iterdir()):
+    def release(path: Path) -> tuple[int, ...]:
+        return tuple(int(part) if part.isdigit() else -1 for part in path.name.split("."))
+
+    for version in sorted(root.iterdir(), key=release):
         for wanted in PYTHONS:
             if version.name.startswith(wanted + ".") and (version / "bin" / f"python{wanted}").exists():
                 found[wanted] = version / "bin"  # the newest patch release wins
