@@ -48,6 +48,8 @@ def refund(app: Payproc, charge_id: int, amount: int | None = None, *, idempoten
             if existing is not None:
                 return existing
         left = charge.amount - charge.amount_refunded - _in_flight(session, charge.id)
+        if amount is None and left <= 0:
+            raise RefundExceedsRemaining(f"nothing is left to refund of charge {charge.id}")
         amount = left if amount is None else amount
         validate_amount(amount, what="refund amount")
         if amount > left:
