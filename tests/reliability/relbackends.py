@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from relsupport import PRIV_KEY, WEBHOOK_SECRET
+from relsupport import PRIV_KEY
 
 #: Nothing listens there: a call that reaches for the API is refused at once.
 CLOSED = "http://127.0.0.1:9"

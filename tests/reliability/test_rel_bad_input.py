@@ -242,3 +242,11 @@ def test_digit_runs_inside_hex_signatures_are_not_card_data(rel_app):
     charge = rel_app.checkout("alice", 2000, "usd", "tok_visa", browser_fields={
         "signature": SIGNATURE_WITH_DIGITS, "order_id": "order_0123456789012345678"})
     assert charge.state == "done"
+
+
+def test_refund_of_a_fully_refunded_charge_says_nothing_is_left(rel_app):
+    charge = rel_app.checkout("alice", 2000, "usd", "tok_visa")
+    rel_app.refund(charge.id)
+    with pytest.raises(RefundExceedsRemaining, match="nothing is left"):
+        rel_app.refund(charge.id)
+    assert account_of(rel_app).requests.count("refund") == 1

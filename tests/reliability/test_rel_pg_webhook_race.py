@@ -82,11 +82,11 @@ def test_webhook_and_commit_at_the_same_moment(rel_pg_app, monkeypatch):
                                         amount=1000 + round_, currency="usd", event_id=f"evt_same_{round_}")
             start = threading.Barrier(2)
 
-            def deliver():  # type: ignore[no-untyped-def]
+            def deliver(start, body, headers):  # type: ignore[no-untyped-def]
                 start.wait()
                 return app.handle_webhook(body, headers).status
 
-            webhook = pool.submit(deliver)
+            webhook = pool.submit(deliver, start, body, headers)
             start.wait()
             release.set()
             charge = checkout.result(timeout=30)

@@ -147,6 +147,9 @@ class Payments(RuleBasedStateMachine):
             self.app.refund(charge.id, amount)
         except (RefundExceedsRemaining, InvalidStateTransition, OutcomeUnknown):
             pass
+        except ProcessorError as error:
+            # the processor knows of a dashboard refund whose event is still on its way
+            assert "left on charge" in str(error), error
 
     # --- the processor's webhooks -----------------------------------------------------
 
