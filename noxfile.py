@@ -10,7 +10,8 @@ Every session is built from the constants below. ``nox -l`` lists them; a bare
 - ``fake``, ``stripe``, ``razorpay``, ``flutterwave`` (x Python 3.10-3.13): the
   BUILT WHEELS of the core and of that one plugin, nothing else, then the
   plugin's tests, the conformance suite and the isolation check.
-- ``postgres``: the tests marked ``postgres`` on a real server
+- ``reliability``: faults, forgeries, bad input, invariants, with every plugin installed.
+- ``postgres``: the tests marked ``postgres`` (any directory) on a real server
   (``PAYPROC_TEST_POSTGRES_URL``).
 - ``lowest``: each plugin with the core, every dependency at its declared
   minimum (``constraints/``), on the oldest Python.
@@ -78,6 +79,7 @@ nox.options.sessions = [
     "packaging",
     "core",
     *PLUGINS,
+    "reliability",
     "postgres",
     "lowest",
     "demo",
@@ -178,7 +180,7 @@ def pytest(session: nox.Session, *paths: str, env: dict[str, str] | None = None,
 
 #: Test directories that a session of their own runs; every other directory
 #: of tests/ belongs to the core session, so a new one is never left out.
-OWN_SESSION_TESTS = (*PLUGINS, "web", "isolation", "packaging")
+OWN_SESSION_TESTS = (*PLUGINS, "web", "isolation", "packaging", "reliability")
 
 
 def core_test_dirs() -> list[str]:
@@ -190,9 +192,17 @@ def core_test_dirs() -> list[str]:
 
 @nox.session(python=PYTHONS, tags=["tests"])
 def core(session: nox.Session) -> None:
-    """The core's flows on SQLite (tests/ minus the plugins', web's and packaging's), on the fake backend."""
-    install_dists(session, ("fake",))
+    """The core's flows on SQLite (every tests/ directory no other session owns), on the fake backend."""
+    install_dists(session, ("fake",), extras="web")
     pytest(session, *core_test_dirs(), markexpr="not postgres")
+
+
+@nox.session(python=DEV_PYTHON, tags=["tests"])
+def reliability(session: nox.Session) -> None:
+    """Faults, forgeries, bad input and invariants, for every backend at once (all plugins installed)."""
+    install_dists(session, tuple(PLUGINS), extras="web",
+                  requirements=TEST_REQUIREMENTS + tuple(r for rs in PLUGINS.values() for r in rs))
+    pytest(session, "tests/reliability", markexpr="not postgres")
 
 
 def _plugin_session(name: str, extra_requirements: tuple[str, ...]) -> None:
