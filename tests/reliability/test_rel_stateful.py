@@ -33,10 +33,12 @@ from payproc.errors import (
 from payproc.flows.checkout import LEASE
 from payproc.types import EventType
 
-#: Where a charge may go from each state (staying put is always allowed).
+#: Where a charge may go from each state in one step (staying put is always
+#: allowed). A dispute's closing event delivered before its opening one
+#: opens and closes it at once: done -> lost.
 ALLOWED = {
-    "created": {"done", "failed", "disputed"},
-    "done": {"disputed"},
+    "created": {"done", "failed", "disputed", "lost"},
+    "done": {"disputed", "lost"},
     "disputed": {"done", "lost"},
     "failed": set(),
     "lost": set(),
