@@ -155,3 +155,35 @@ def test_a_refund_the_processor_later_fails_is_reversed(app, paid):
     report = app.check_books()
     assert report.balanced, report.problems
     assert app.balances()[("cowork", "Funds", "usd")] == 1912
+
+
+
+def test_the_payout_fee_is_booked_and_counted_against_the_funds(tmp_path):
+    import sys
+    import types
+
+    from coreapp import make_app
+    from payproc_fake.backend import FakeBackend
+
+    from payproc import hookimpl
+    from payproc.types import ProcessorKeys
+
+    class FeeOnPayouts(FakeBackend):
+        @hookimpl
+        def prorate_transfer(self, amount):
+            return amount // 100  # 1%
+
+    module = types.ModuleType("payproc_test_payout_fee")
+    module.FeeOnPayouts = FeeOnPayouts
+    sys.modules[module.__name__] = module
+    app = make_app(f"sqlite:///{tmp_path}/fee.sqlite3", BACKEND=f"{module.__name__}:FeeOnPayouts")
+    app.checkout("alice", 2000, "usd", "tok_visa", provider="cowork")
+    app.set_processor_keys("cowork", ProcessorKeys(deposit_key="acct_cowork"))
+    funds = app.balances()[("cowork", "Funds", "usd")]
+    with pytest.raises(Exception, match="payout fee of 19"):
+        app.create_transfer("cowork", funds, "usd")
+    app.create_transfer("cowork", 1000, "usd")
+    balances = app.balances()
+    assert balances[("cowork", "Funds", "usd")] == funds - 1000 - 10
+    assert balances[("cowork", "Withdraw", "usd")] == 1000
+    assert app.check_books().balanced

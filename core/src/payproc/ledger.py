@@ -132,6 +132,13 @@ def withdraw_row(provider_id: int, amount: int, unit: str, descr: str, at: datet
                 charge_id=None, event_id=event_id, created_at=at)
 
 
+def payout_fee_row(processor_id: int, provider_id: int, fee: int, unit: str, at: datetime, event_id: str) -> dict[str, Any]:
+    """The processor's fee for a payout (``prorate_transfer``), taken from the
+    provider's funds."""
+    return _row((processor_id, FUNDS), (provider_id, FUNDS), fee, unit, "Payout fee",
+                charge_id=None, event_id=event_id, created_at=at)
+
+
 def balances(session: Session) -> dict[tuple[str, str, str], int]:
     """Balance of every (profile slug, account, unit): what came in minus
     what went out."""

@@ -42,7 +42,8 @@ def call_with_retries(backend: Backend, policy: RetrySettings, operation: str, *
     retrying = Retrying(
         retry=retry_if_exception_type(OutcomeUnknown),
         stop=stop_after_attempt(policy.ATTEMPTS),
-        wait=wait_exponential_jitter(initial=policy.INITIAL_WAIT, max=policy.MAX_WAIT, jitter=policy.INITIAL_WAIT),
+        # first argument positional: tenacity 9 renamed it (initial -> multiplier)
+        wait=wait_exponential_jitter(policy.INITIAL_WAIT, max=policy.MAX_WAIT, jitter=policy.INITIAL_WAIT),
         before_sleep=_log,
         reraise=True,
     )

@@ -54,15 +54,20 @@ def create_transfer(app: Payproc, provider: str, amount: int, currency: str, des
     app.backend.require("create_transfer")
     with app.db.transaction() as session:
         prov = common.get_profile(session, provider)
-        funds = available_funds(session, prov.id, currency)
-        if amount > funds:
-            raise InvalidInput(f"{provider} has {funds} {currency} available; cannot pay out {amount}")
         party = common.to_party(prov)
+    fee = app.backend.call_optional("prorate_transfer", amount=amount, provider=party) or 0
+    with app.db.transaction() as session:
+        funds = available_funds(session, prov.id, currency)
+        if amount + fee > funds:
+            fee_text = f" plus a payout fee of {fee}" if fee else ""
+            raise InvalidInput(f"{provider} has {funds} {currency} available; cannot pay out {amount}{fee_text}")
     record: TransferRecord = app.backend.call(
         "create_transfer", provider=party, amount=amount, currency=currency, descr=descr,
         idempotency_key=f"pp_tr_{uuid.uuid4().hex}")
     with app.db.transaction() as session:
-        _record(session, prov.id, record)
+        if _record(session, prov.id, record) and fee:
+            session.execute(insert(LedgerRow), [ledger.payout_fee_row(
+                app.settings.PROCESSOR_ID, prov.id, fee, currency, record.created_at, record.processor_key)])
     app.backend.notify("transfer_created", provider=party, transfer=record)
     return record
 
