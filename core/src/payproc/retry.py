@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from .errors import OutcomeUnknown
 
@@ -42,8 +42,7 @@ def call_with_retries(backend: Backend, policy: RetrySettings, operation: str, *
     retrying = Retrying(
         retry=retry_if_exception_type(OutcomeUnknown),
         stop=stop_after_attempt(policy.ATTEMPTS),
-        # first argument positional: tenacity 9 renamed it (initial -> multiplier)
-        wait=wait_exponential_jitter(policy.INITIAL_WAIT, max=policy.MAX_WAIT, jitter=policy.INITIAL_WAIT),
+        wait=wait_exponential(multiplier=policy.INITIAL_WAIT, max=policy.MAX_WAIT) + wait_random(0, policy.INITIAL_WAIT),
         before_sleep=_log,
         reraise=True,
     )
