@@ -3,14 +3,19 @@
 import time
 
 import pytest
+from coreapp import WEBHOOK_SECRET
+from payproc.db import LedgerRow, WebhookEventRow
+from payproc.errors import (
+    CardError,
+    InvalidAmount,
+    InvalidStateTransition,
+    OutcomeUnknown,
+    RefundExceedsRemaining,
+    WebhookVerificationError,
+)
+from payproc.types import EventType
 from payproc_fake.webhooks import build_event
 from sqlalchemy import func, select
-
-from payproc.db import LedgerRow, WebhookEventRow
-from payproc.errors import InvalidAmount, InvalidStateTransition, RefundExceedsRemaining, WebhookVerificationError
-from payproc.types import EventType
-
-from coreapp import WEBHOOK_SECRET
 
 
 def ledger_rows(app):
@@ -49,7 +54,7 @@ def test_bad_refund_amounts(app, paid, amount):
 
 
 def test_refund_of_a_failed_charge_is_refused(app):
-    with pytest.raises(Exception):
+    with pytest.raises(CardError):
         app.checkout("alice", 2000, "usd", "tok_decline")
     (charge,) = app.list_charges()
     with pytest.raises(InvalidStateTransition):
@@ -112,7 +117,7 @@ def test_no_webhook_secret_refuses_everything(tmp_path):
 
 def test_webhook_before_the_checkout_commits_is_kept_and_applied(app, account):
     # The processor's webhook for a charge payproc has not recorded yet.
-    with pytest.raises(Exception):
+    with pytest.raises(OutcomeUnknown):
         app.checkout("alice", 2000, "usd", "tok_timeout", idempotency_key="early")
     (made,) = account.list_charges("early")
     body, headers = build_event(EventType.CHARGE_SUCCEEDED, made["id"], secret=WEBHOOK_SECRET)
@@ -163,10 +168,9 @@ def test_the_payout_fee_is_booked_and_counted_against_the_funds(tmp_path):
     import types
 
     from coreapp import make_app
-    from payproc_fake.backend import FakeBackend
-
     from payproc import hookimpl
     from payproc.types import ProcessorKeys
+    from payproc_fake.backend import FakeBackend
 
     class FeeOnPayouts(FakeBackend):
         @hookimpl

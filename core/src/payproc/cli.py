@@ -37,7 +37,9 @@ def cmd_backends(args: argparse.Namespace) -> int:
         return 1
     for name, entry in sorted(found.items()):
         try:
-            backend_cls = entry.entry_point.load() if entry.entry_point else None
+            if entry.entry_point is None:
+                continue
+            backend_cls = entry.entry_point.load()
         except Exception as error:  # a broken plugin must not hide the others
             print(f"{name}  ({entry.distribution} {entry.version})  FAILED TO IMPORT: {type(error).__name__}: {error}")
             continue

@@ -36,8 +36,8 @@ def run_demo(db_path: str = "payproc-demo.sqlite3", *, web: bool = False, port: 
     app.init_db()
     app.add_profile("cowork", "Cowork Space Ltd.", "billing@cowork.example")
     app.add_profile("alice", "Alice Martin", "alice@example.com")
-    print("   processor (the payment processor, profile #%d), broker (runs the marketplace),\n"
-          "   cowork (the provider who sells), alice (the subscriber who pays)" % settings.PROCESSOR_ID)
+    print(f"   processor (the payment processor, profile #{settings.PROCESSOR_ID}), broker (runs the marketplace),\n"
+          "   cowork (the provider who sells), alice (the subscriber who pays)")
     if web:
         from .web import serve
 

@@ -69,7 +69,7 @@ def _row(
 
 def payment_rows(charge: ChargeRow, parties: Parties, dist: Distribution, at: datetime) -> list[dict[str, Any]]:
     p = parties
-    kw = {"charge_id": charge.id, "event_id": f"cha_{charge.id}", "created_at": at}
+    kw: dict[str, Any] = {"charge_id": charge.id, "event_id": f"cha_{charge.id}", "created_at": at}
     unit = charge.currency
     rows = [_row((p.processor, FUNDS), (p.subscriber, LIABILITY), charge.amount, unit,
                  f"Charge {charge.processor_key}", **kw)]
@@ -94,7 +94,7 @@ def give_back_rows(
 ) -> list[dict[str, Any]]:
     """Rows of a refund or chargeback of ``amount``."""
     p = parties
-    kw = {"charge_id": charge.id, "event_id": event_id or f"cha_{charge.id}", "created_at": at}
+    kw: dict[str, Any] = {"charge_id": charge.id, "event_id": event_id or f"cha_{charge.id}", "created_at": at}
     unit = charge.currency
     label = "Refund" if kind == REFUND else "Chargeback"
     rows = [_row((p.provider, kind), (p.subscriber, REFUNDED), amount, unit,
@@ -209,7 +209,8 @@ def _check_charges(session: Session) -> list[str]:
             .where(LedgerRow.dest_account == dest, LedgerRow.orig_account == orig)
             .group_by(LedgerRow.charge_id)
         ).all():
-            refunded[charge_id] += sign * int(amount)
+            if charge_id is not None:
+                refunded[charge_id] += sign * int(amount)
     refund_rows = dict(
         session.execute(
             select(RefundRow.charge_id, func.sum(RefundRow.amount))

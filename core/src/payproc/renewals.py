@@ -40,7 +40,7 @@ from .errors import (
     ProcessorError,
     ProcessorSetupError,
 )
-from .flows._common import LOGGER, to_party
+from .flows._common import LOGGER, rowcount, to_party
 
 if TYPE_CHECKING:
     from .app import Payproc
@@ -147,7 +147,8 @@ def due_renewals(app: Payproc, today: date) -> list[_Due]:
                    Profile.nb_renewal_attempts < app.settings.RENEWALS.MAX_RENEWAL_ATTEMPTS)
             .order_by(Profile.renewal_due, Profile.id)
         ).all()
-    return [_Due(pid, slug, amount, currency, due, attempts or 0, bool(card_key))
+    # the query's filters leave no NULL amount, currency or due date
+    return [_Due(pid, slug, amount or 0, currency or "", due or today, attempts or 0, bool(card_key))
             for pid, slug, amount, currency, due, attempts, card_key in rows]
 
 
@@ -161,13 +162,13 @@ def _count_failure(app: Payproc, item: _Due) -> bool:
     """One more attempt, once per attempt key (a rerun does not count it
     again). True if this call counted it."""
     with app.db.transaction() as session:
-        counted = session.execute(
+        counted = rowcount(session.execute(
             update(Profile)
             .where(Profile.id == item.profile_id, Profile.renewal_due == item.due,
                    Profile.nb_renewal_attempts == item.attempt)
             .values(nb_renewal_attempts=item.attempt + 1)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         customer = session.get(Profile, item.profile_id) if counted else None
         party = to_party(customer) if customer is not None else None
     if party is not None:

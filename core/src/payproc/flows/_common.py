@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from .. import ledger
@@ -94,13 +95,21 @@ def distribution(app: Payproc, ref: ChargeRef, refunded: int) -> Distribution:
     if dist is None:
         left = ref.amount - refunded
         return Distribution(left, ref.currency, 0, ref.currency, 0, ref.currency)
-    return dist
+    result: Distribution = dist
+    return result
+
+
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE matched (``Session.execute`` is typed as returning a
+    plain Result; UPDATEs return a CursorResult)."""
+    count: int = cast("CursorResult[Any]", result).rowcount
+    return count
 
 
 def lock_charge(app: Payproc, session: Session, charge_id: int) -> ChargeRow:
     """Re-read ``charge_id`` with a row lock (PostgreSQL) inside the caller's
     transaction."""
-    charge = session.scalar(app.db.for_update(select(ChargeRow).where(ChargeRow.id == charge_id)))
+    charge: ChargeRow | None = session.scalar(app.db.for_update(select(ChargeRow).where(ChargeRow.id == charge_id)))
     if charge is None:  # pragma: no cover - rows are never deleted
         raise InvalidInput(f"no charge {charge_id}")
     return charge
@@ -113,7 +122,7 @@ def record_success(
     """CREATED -> DONE with its ledger rows. Returns False (and changes
     nothing) if the charge already left CREATED."""
     at = now()
-    changed = session.execute(
+    changed = rowcount(session.execute(
         update(ChargeRow)
         .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.CREATED)
         .values(
@@ -123,7 +132,7 @@ def record_success(
             description=f"Charge {processor_key} on credit card of {receipt.card_name or 'the customer'}",
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if not changed:
         return False
     charge.state, charge.processor_key, charge.lease_until = ChargeState.DONE, processor_key, None
@@ -134,13 +143,13 @@ def record_success(
 
 
 def record_failure(session: Session, charge: ChargeRow, code: str | None, processor_key: str | None) -> bool:
-    changed = session.execute(
+    changed = rowcount(session.execute(
         update(ChargeRow)
         .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.CREATED)
         .values(state=ChargeState.FAILED, failure_code=code, lease_until=None, updated_at=now(),
                 processor_key=processor_key or ChargeRow.processor_key)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if changed:
         charge.state, charge.failure_code, charge.lease_until = ChargeState.FAILED, code, None
         if processor_key:

@@ -9,14 +9,14 @@ from sqlalchemy import update
 
 from ..db.models import Profile
 from ..guards import refuse_card_data
-from ..types import CardInfo, CardUpdate
+from ..types import CardInfo, CardUpdate, Party
 from . import _common as common
 
 if TYPE_CHECKING:
     from ..app import Payproc
 
 
-def _parties(app: Payproc, customer: str, provider: str | None) -> tuple[common.Party, common.Party, common.Party]:
+def _parties(app: Payproc, customer: str, provider: str | None) -> tuple[Party, Party, Party]:
     with app.db.transaction() as session:
         cust = common.get_profile(session, customer)
         broker = common.get_profile(session, app.settings.BROKER)

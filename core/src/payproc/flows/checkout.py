@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..db.models import ChargeRow, ChargeState, Profile
 from ..errors import (
@@ -111,9 +112,9 @@ def payment_context(
 
 
 def _charge_for_key(
-    session: Any, key: str, cust: Profile, prov: Profile, amount: int, currency: str, broker_fee: int
+    session: Session, key: str, cust: Profile, prov: Profile, amount: int, currency: str, broker_fee: int
 ) -> ChargeRow:
-    charge = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
+    charge: ChargeRow | None = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
     if charge is None:
         charge = ChargeRow(
             idempotency_key=key, customer_id=cust.id, provider_id=prov.id, amount=amount,
@@ -191,13 +192,13 @@ def _claim(
                 if charge.state != ChargeState.CREATED:
                     return charge, False
                 at = common.now()
-                claimed = session.execute(
+                claimed = common.rowcount(session.execute(
                     update(ChargeRow)
                     .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.CREATED,
                            or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at))
                     .values(lease_until=at + LEASE)
                     .execution_options(synchronize_session=False)
-                ).rowcount
+                ))
                 return charge, bool(claimed)
         except IntegrityError:
             continue  # another worker inserted the same key first: read it

@@ -86,8 +86,10 @@ def apply_pending_events(app: Payproc, session: Session, processor_key: str) -> 
     ).all()
     if not rows:
         return
-    charge = common.lock_charge(app, session, session.scalar(
-        select(ChargeRow.id).where(ChargeRow.processor_key == processor_key)))
+    charge_id = session.scalar(select(ChargeRow.id).where(ChargeRow.processor_key == processor_key))
+    if charge_id is None:
+        return
+    charge = common.lock_charge(app, session, charge_id)
     for row in rows:
         event = WebhookEvent(
             event_id=row.event_id, type=EventType(row.type), created_at=row.received_at,

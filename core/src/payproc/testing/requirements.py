@@ -37,7 +37,8 @@ FEATURES: Mapping[str, str] = {
 
 def requires(*hooks: str) -> pytest.MarkDecorator:
     """Mark a test (or class) as needing backend hooks ``hooks``."""
-    return getattr(pytest.mark, REQUIRES_MARK)(*hooks)
+    mark: pytest.MarkDecorator = getattr(pytest.mark, REQUIRES_MARK)(*hooks)
+    return mark
 
 
 def needs(*features: str) -> pytest.MarkDecorator:
@@ -45,7 +46,8 @@ def needs(*features: str) -> pytest.MarkDecorator:
     unknown = set(features) - set(FEATURES)
     if unknown:
         raise ValueError(f"unknown suite features {sorted(unknown)}; known: {sorted(FEATURES)}")
-    return getattr(pytest.mark, NEEDS_MARK)(*features)
+    mark: pytest.MarkDecorator = getattr(pytest.mark, NEEDS_MARK)(*features)
+    return mark
 
 
 def _unsupported_reasons(backend: str) -> Mapping[str, str]:

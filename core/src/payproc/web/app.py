@@ -50,7 +50,7 @@ STATIC_PACKAGE = "payproc.web"
 
 
 def _page_text() -> str:
-    return importlib.resources.files(STATIC_PACKAGE).joinpath("static", "index.html").read_text("utf-8")
+    return importlib.resources.files(STATIC_PACKAGE).joinpath("static").joinpath("index.html").read_text("utf-8")
 
 
 def _backend_static(app: Payproc) -> Mount | None:

@@ -30,8 +30,9 @@ def _event_id() -> str:
 
 
 def _succeeded(driver: Driver, charge: Any, **options: Any) -> tuple[bytes, Any]:
-    return driver.harness.webhook(EventType.CHARGE_SUCCEEDED, charge.processor_key, amount=charge.amount,
-                                  currency=charge.currency, **options)
+    delivery: tuple[bytes, Any] = driver.harness.webhook(
+        EventType.CHARGE_SUCCEEDED, charge.processor_key, amount=charge.amount, currency=charge.currency, **options)
+    return delivery
 
 
 @requires("get_payment_context", "create_payment", "parse_webhook")
