@@ -18,6 +18,8 @@ Every session is built from the constants below. ``nox -l`` lists them; a bare
 - ``packaging``: sdist + wheel of every distribution, ``twine check``, metadata tests.
 - ``lint`` (ruff), ``typecheck`` (mypy --strict on the ``payproc`` package),
   ``demo`` (``payproc demo`` in an empty directory), ``web`` (HTTP + browser tests).
+- ``examples``: the backends made with the kit (``examples/payproc-*``), from
+  their wheels, proven by the conformance suite.
 - ``bench``: the benchmarks; never part of the default run.
 
 Interpreters that are missing are skipped (nox's default) unless
@@ -84,6 +86,7 @@ nox.options.sessions = [
     "lowest",
     "demo",
     "web",
+    "examples",
 ]
 
 
@@ -195,6 +198,19 @@ def core(session: nox.Session) -> None:
     """The core's flows on SQLite (every tests/ directory no other session owns), on the fake backend."""
     install_dists(session, ("fake",), extras="web")
     pytest(session, *core_test_dirs(), markexpr="not postgres")
+
+
+EXAMPLES = ROOT / "examples"
+
+
+@nox.session(python=DEV_PYTHON, tags=["tests"])
+def examples(session: nox.Session) -> None:
+    """Backends made with the kit (examples/payproc-*), each installed from its
+    wheel next to the core's and proven by the conformance suite."""
+    for project in sorted(EXAMPLES.glob("payproc-*")):
+        session.install(build_wheel(session, CORE), build_wheel(session, project), *TEST_REQUIREMENTS)
+        session.run("payproc", "backends")
+        pytest(session, str((project / "tests").relative_to(ROOT)))
 
 
 @nox.session(python=DEV_PYTHON, tags=["tests"])
