@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
-from pydantic import BaseModel
 
 from . import hookspecs
 from .discovery import BackendEntry, load_backend_class, load_observers
 from .errors import ConfigurationError, NotSupportedError
-from .settings import BackendSettings, validate_backend_section
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from .settings import BackendSettings
+
+# pydantic and pydantic-settings (payproc.settings) are imported when a
+# backend is loaded, not with this module: ``payproc backends`` only needs
+# :func:`backend_capabilities`.
 
 __all__ = ["Backend", "load_backend"]
 
@@ -49,6 +56,8 @@ class Backend:
         entry: BackendEntry | None = None,
         observers: Iterable[tuple[str, Any]] = (),
     ) -> None:
+        from .settings import BackendSettings, validate_backend_section
+
         self.name = name
         self.entry = entry
         self.backend_cls = backend_cls

@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import Version
-
 from ._version import CONTRACT_VERSION
 from .errors import BackendNotFound, ConfigurationError, ContractMismatch
 
@@ -64,12 +61,14 @@ def installed_backends() -> dict[str, BackendEntry]:
     """Every backend registered under ``payproc.backends``, by name."""
     found: dict[str, BackendEntry] = {}
     for entry in entry_points(group=BACKEND_GROUP):
-        dist = entry.dist
+        # One read of the METADATA file per distribution (``dist.version``
+        # would parse it again).
+        metadata = entry.dist.metadata if entry.dist is not None else None
         found[entry.name] = BackendEntry(
             name=entry.name,
             value=entry.value,
-            distribution=dist.metadata["Name"] if dist is not None else "?",
-            version=dist.version if dist is not None else "?",
+            distribution=metadata["Name"] if metadata is not None else "?",
+            version=metadata["Version"] if metadata is not None else "?",
             entry_point=entry,
         )
     return found
@@ -130,6 +129,9 @@ def load_backend_class(name: str) -> tuple[type[Any], BackendEntry | None]:
 
 def check_contract(backend_cls: Any, name: str) -> None:
     """Refuse a backend whose declared contract range excludes ours."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import Version
+
     declared = getattr(backend_cls, "contract", None)
     if not declared:
         raise ContractMismatch(
