@@ -15,18 +15,21 @@ maps the processor's answers to payproc's errors in one place
 
 The test tokens are listed in the package docstring (``payproc_fake``) and
 the README.
+
+Importing this module is cheap on purpose (``payproc backends`` imports it to
+read the hookimpl markers): the simulated processor, the settings model
+(pydantic), payproc's types and the webhook code are imported by the methods
+that use them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any
 
 from payproc import hookimpl
 from payproc.errors import (
@@ -37,33 +40,32 @@ from payproc.errors import (
     ProcessorError,
     ProcessorSetupError,
 )
-from payproc.types import (
-    BankInfo,
-    BrowserIntegration,
-    CardInfo,
-    CardUpdate,
-    ChargeInfo,
-    ChargeRef,
-    ChargeStatus,
-    CustomerRecord,
-    Distribution,
-    Party,
-    PaymentContext,
-    PaymentRequest,
-    PaymentResult,
-    ProcessorKeys,
-    Receipt,
-    RefundResult,
-    TransferRecord,
-    WebhookEvent,
-)
-from pydantic import BaseModel, SecretStr
 
-from . import fees, webhooks
-from .processor import Account, ApiError, NetworkFault, get_account
-from .records import Card, Charge
-from .settings import FakeSettings
-from .tokens import looks_like_card_number
+if TYPE_CHECKING:
+    from payproc.types import (
+        BankInfo,
+        BrowserIntegration,
+        CardInfo,
+        CardUpdate,
+        ChargeInfo,
+        ChargeRef,
+        CustomerRecord,
+        Distribution,
+        Party,
+        PaymentContext,
+        PaymentRequest,
+        PaymentResult,
+        ProcessorKeys,
+        Receipt,
+        RefundResult,
+        TransferRecord,
+        WebhookEvent,
+    )
+    from pydantic import BaseModel
+
+    from .processor import Account
+    from .records import Card, Charge
+    from .settings import FakeSettings
 
 __all__ = ["FakeBackend"]
 
@@ -74,16 +76,22 @@ OAUTH_BASE = "http://127.0.0.1/fake/oauth"
 
 
 def _receipt(card: Card | None) -> Receipt:
+    from payproc.types import Receipt
+
     if card is None:
         return Receipt()
     return Receipt(last4=card.last4, exp_date=card.exp_date, card_name=card.name, brand=card.brand)
 
 
 def _card_info(card: Card) -> CardInfo:
+    from payproc.types import CardInfo
+
     return CardInfo(last4=card.last4, exp_date=card.exp_date, card_name=card.name, brand=card.brand)
 
 
 def _refuse_card_number(token: str) -> None:
+    from .tokens import looks_like_card_number
+
     if looks_like_card_number(token):
         raise CardDataRefused(
             "the payment token looks like a raw card number; payproc only accepts processor tokens "
@@ -104,7 +112,9 @@ class FakeBackend:
     contract = ">=1.0,<2"
 
     def __init__(self) -> None:
-        self.settings = FakeSettings()
+        from .settings import FakeSettings
+
+        self.settings: FakeSettings = FakeSettings()
 
     def __repr__(self) -> str:
         return f"<FakeBackend account={self.settings.ACCOUNT!r}>"
@@ -113,6 +123,8 @@ class FakeBackend:
 
     def _api(self) -> Account:
         """The processor account, after the simulated network latency."""
+        from .processor import get_account
+
         if self.settings.LATENCY_MS:
             time.sleep(self.settings.LATENCY_MS / 1000)
         return get_account(self.settings.ACCOUNT)
@@ -121,6 +133,8 @@ class FakeBackend:
     def _answers(self, account_owner: str | None) -> Iterator[None]:
         """Map the processor's answers to payproc errors; ``account_owner``
         is the profile whose processor account a 401 is about."""
+        from .processor import ApiError, NetworkFault
+
         try:
             yield
         except NetworkFault as fault:
@@ -148,10 +162,15 @@ class FakeBackend:
 
     @hookimpl
     def settings_model(self) -> type[BaseModel]:
+        from .settings import FakeSettings
+
         return FakeSettings
 
     @hookimpl
     def configure(self, settings: BaseModel) -> None:
+        from .processor import get_account
+        from .settings import FakeSettings
+
         if not isinstance(settings, FakeSettings):
             settings = FakeSettings.model_validate(settings.model_dump())
         self.settings = settings
@@ -161,6 +180,8 @@ class FakeBackend:
 
     @hookimpl
     def browser_integration(self) -> BrowserIntegration:
+        from payproc.types import BrowserIntegration
+
         # A relative URL: payproc.web serves this package's static/ folder
         # under backends/fake/ (the tokenizer never sends the card number).
         return BrowserIntegration(
@@ -174,6 +195,8 @@ class FakeBackend:
 
     @hookimpl
     def get_payment_context(self, amount: int | None, currency: str | None) -> PaymentContext:
+        from payproc.types import PaymentContext
+
         values: dict[str, Any] = {"FAKE_PUB_KEY": self.settings.PUB_KEY}
         if amount is not None:
             values["amount"] = amount
@@ -181,6 +204,8 @@ class FakeBackend:
         return PaymentContext(values=values, token_field=TOKEN_FIELD, reference=None)
 
     def _charge(self, request: PaymentRequest, source: str) -> PaymentResult:
+        from payproc.types import ChargeStatus, PaymentResult
+
         _refuse_card_number(source)
         with self._answers(request.provider.slug):
             charge: Charge = self._api().create_charge(
@@ -220,6 +245,8 @@ class FakeBackend:
 
     @hookimpl
     def retrieve_charge(self, charge: ChargeRef) -> ChargeInfo:
+        from payproc.types import ChargeInfo, ChargeStatus
+
         with self._answers(charge.provider.slug):
             api = self._api()
             if charge.processor_key:
@@ -243,6 +270,8 @@ class FakeBackend:
 
     @hookimpl
     def refund_charge(self, charge: ChargeRef, amount: int, broker_amount: int, idempotency_key: str) -> RefundResult:
+        from payproc.types import RefundResult
+
         if not charge.processor_key:
             raise ProcessorError("cannot refund a charge the processor never answered for (no processor key)")
         with self._answers(charge.provider.slug):
@@ -259,12 +288,18 @@ class FakeBackend:
 
     @hookimpl
     def charge_distribution(self, charge: ChargeRef, refunded: int, broker_fee_amount: int) -> Distribution:
+        from payproc.types import Distribution
+
+        from . import fees
+
         distribute, fee, broker = fees.split(charge.amount, refunded, broker_fee_amount)
         unit = charge.currency
         return Distribution(distribute, unit, fee, unit, broker, unit)
 
     @hookimpl
     def dispute_fee(self) -> int:
+        from . import fees
+
         return fees.DISPUTE_FEE
 
     @hookimpl
@@ -275,6 +310,8 @@ class FakeBackend:
 
     @hookimpl
     def create_or_update_card(self, subscriber: Party, token: str, broker: Party) -> CardUpdate:
+        from payproc.types import CardUpdate
+
         _refuse_card_number(token)
         # Cards live on the broker's processor account (as in the seed).
         with self._answers(broker.slug):
@@ -306,6 +343,8 @@ class FakeBackend:
     def create_transfer(
         self, provider: Party, amount: int, currency: str, descr: str | None, idempotency_key: str
     ) -> TransferRecord:
+        from payproc.types import TransferRecord
+
         with self._answers(provider.slug):
             payout = self._api().create_payout(
                 _destination(provider), amount, currency, descr or "", idempotency_key=idempotency_key
@@ -314,6 +353,8 @@ class FakeBackend:
 
     @hookimpl
     def reconcile_transfers(self, provider: Party, since: datetime) -> Sequence[TransferRecord]:
+        from payproc.types import TransferRecord
+
         # One request returns everything: paging does not apply.
         if since.tzinfo is None:
             since = since.replace(tzinfo=timezone.utc)
@@ -323,6 +364,8 @@ class FakeBackend:
 
     @hookimpl
     def retrieve_bank(self, provider: Party, includes_balance: bool) -> BankInfo:
+        from payproc.types import BankInfo
+
         destination = _destination(provider)
         with self._answers(provider.slug):
             api = self._api()
@@ -337,6 +380,8 @@ class FakeBackend:
 
     @hookimpl
     def update_bank(self, provider: Party, bank_token: str) -> BankInfo:
+        from payproc.types import BankInfo
+
         with self._answers(provider.slug):
             last4 = self._api().attach_bank(_destination(provider), bank_token)
         return BankInfo(bank_name="Fake Bank", last4=last4)
@@ -347,6 +392,11 @@ class FakeBackend:
 
     @hookimpl
     def connect_auth(self, provider: Party, code: str) -> ProcessorKeys:
+        import hashlib
+
+        from payproc.types import ProcessorKeys
+        from pydantic import SecretStr
+
         if code == "bad" or not code:
             raise ProcessorSetupError("the fake processor refused the authorization code", provider.slug)
         self._api()  # the latency of the token exchange
@@ -360,6 +410,8 @@ class FakeBackend:
 
     @hookimpl
     def get_authorize_url(self, provider: Party, state: str, redirect_uri: str | None) -> str:
+        from urllib.parse import urlencode
+
         query = {
             "response_type": "code",
             "client_id": self.settings.CLIENT_ID or "ca_fake",
@@ -373,11 +425,15 @@ class FakeBackend:
 
     @hookimpl
     def get_deauthorize_url(self, provider: Party) -> str:
+        from urllib.parse import urlencode
+
         query = {"client_id": self.settings.CLIENT_ID or "ca_fake", "account": _destination(provider)}
         return f"{OAUTH_BASE}/deauthorize?{urlencode(query)}"
 
     @hookimpl
     def list_customers(self, pattern: str, broker: Party) -> Sequence[CustomerRecord]:
+        from payproc.types import CustomerRecord
+
         try:
             re.compile(pattern)
         except re.error as error:
@@ -390,6 +446,8 @@ class FakeBackend:
 
     @hookimpl
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        from . import webhooks
+
         lowered = {name.lower(): value for name, value in headers.items()}
         webhooks.verify(body, lowered, self.settings.WEBHOOK_SECRET)
         return webhooks.parse_event(body)

@@ -5,13 +5,18 @@ application: PCI DSS SAQ A) under a ``tx_ref`` the server chose; the server
 then asks Flutterwave what happened to that ``tx_ref`` (v2 verify) and only
 accepts a transaction that is ``successful`` for exactly the amount and
 currency it asked for.
+
+Importing this module is cheap (``payproc backends`` imports it to read the
+hookimpl markers): the settings model (pydantic), payproc's types and money
+helpers and the modules that do the work are imported by the methods that
+use them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from payproc import hookimpl
 from payproc.errors import (
@@ -20,29 +25,26 @@ from payproc.errors import (
     ProcessorError,
     WebhookVerificationError,
 )
-from payproc.money import normalize_currency, to_major
-from payproc.types import (
-    BrowserIntegration,
-    ChargeInfo,
-    ChargeRef,
-    ChargeStatus,
-    Distribution,
-    EventType,
-    Party,
-    PaymentContext,
-    PaymentRequest,
-    PaymentResult,
-    Receipt,
-    RefundResult,
-    WebhookEvent,
-)
-from pydantic import BaseModel
 
-from .amounts import fee_to_minor, to_flutterwave, to_minor
-from .refs import new_tx_ref, tx_ref_for
-from .settings import FlutterwaveSettings
-from .transaction import Transaction, TransactionNotFound, as_decimal
-from .webhooks import check_verif_hash, read_delivery
+if TYPE_CHECKING:
+    from payproc.types import (
+        BrowserIntegration,
+        ChargeInfo,
+        ChargeRef,
+        ChargeStatus,
+        Distribution,
+        Party,
+        PaymentContext,
+        PaymentRequest,
+        PaymentResult,
+        Receipt,
+        RefundResult,
+        WebhookEvent,
+    )
+    from pydantic import BaseModel
+
+    from .settings import FlutterwaveSettings
+    from .transaction import Transaction
 
 __all__ = ["FlutterwaveBackend", "PaymentMismatch"]
 
@@ -73,6 +75,8 @@ def _now() -> datetime:
 
 
 def _receipt(transaction: Transaction) -> Receipt:
+    from payproc.types import Receipt
+
     return Receipt(
         last4=transaction.card_last4,
         exp_date=transaction.card_exp,
@@ -82,6 +86,8 @@ def _receipt(transaction: Transaction) -> Receipt:
 
 
 def _status(transaction: Transaction) -> ChargeStatus:
+    from payproc.types import ChargeStatus
+
     if transaction.successful:
         return ChargeStatus.SUCCEEDED
     if transaction.failed:
@@ -121,11 +127,14 @@ class FlutterwaveBackend:
 
     @hookimpl
     def settings_model(self) -> type[BaseModel]:
+        from .settings import FlutterwaveSettings
+
         return FlutterwaveSettings
 
     @hookimpl
     def configure(self, settings: BaseModel) -> None:
         from .sdk import FlutterwaveClient
+        from .settings import FlutterwaveSettings
 
         if not isinstance(settings, FlutterwaveSettings):
             settings = FlutterwaveSettings.model_validate(settings.model_dump())
@@ -146,6 +155,8 @@ class FlutterwaveBackend:
 
     @hookimpl
     def browser_integration(self) -> BrowserIntegration:
+        from payproc.types import BrowserIntegration
+
         return BrowserIntegration(
             token_field=TOKEN_FIELD,
             script_urls=(self.settings.api_base + INLINE_SCRIPT,),
@@ -158,6 +169,12 @@ class FlutterwaveBackend:
     def get_payment_context(
         self, subscriber: Party, amount: int | None, currency: str | None, idempotency_key: str | None
     ) -> PaymentContext:
+        from payproc.money import normalize_currency
+        from payproc.types import PaymentContext
+
+        from .amounts import to_flutterwave
+        from .refs import new_tx_ref, tx_ref_for
+
         pub_key = self.settings.PUB_KEY
         values: dict[str, Any] = {"FLUTTERWAVE_PUB_KEY": pub_key, "PBFPubKey": pub_key}
         if amount is None or currency is None:
@@ -176,6 +193,11 @@ class FlutterwaveBackend:
 
     @hookimpl
     def create_payment(self, request: PaymentRequest, reference: str | None) -> PaymentResult:
+        from payproc.types import PaymentResult
+
+        from .refs import tx_ref_for
+        from .transaction import TransactionNotFound
+
         tx_ref = reference or tx_ref_for(request.idempotency_key)
         try:
             transaction = self._verify(tx_ref)
@@ -205,6 +227,8 @@ class FlutterwaveBackend:
 
     @staticmethod
     def _check_amount(transaction: Transaction, amount: int, currency: str) -> None:
+        from .amounts import to_flutterwave, to_minor
+
         expected_major, expected_currency = to_flutterwave(amount, currency)
         if transaction.currency != expected_currency:
             raise PaymentMismatch(
@@ -227,10 +251,17 @@ class FlutterwaveBackend:
         (charges stored before the core kept references). The stored one
         stays right whatever made it: a context without an idempotency key
         (random ``tx_ref``) or a future change of :func:`tx_ref_for`."""
+        from .refs import tx_ref_for
+
         return charge.reference or tx_ref_for(charge.idempotency_key)
 
     @hookimpl
     def retrieve_charge(self, charge: ChargeRef) -> ChargeInfo:
+        from payproc.types import ChargeInfo, ChargeStatus
+
+        from .amounts import to_minor
+        from .transaction import TransactionNotFound
+
         try:
             transaction = self._verify(self._tx_ref(charge))
         except TransactionNotFound:
@@ -250,6 +281,12 @@ class FlutterwaveBackend:
 
     @hookimpl
     def refund_charge(self, charge: ChargeRef, amount: int, idempotency_key: str) -> RefundResult:
+        from payproc.money import to_major
+        from payproc.types import RefundResult
+
+        from .amounts import to_minor
+        from .transaction import as_decimal
+
         # The v2 refund endpoint takes no idempotency key (see README).
         if not charge.processor_key:
             raise ProcessorError("cannot refund a charge Flutterwave never confirmed (no flwRef)")
@@ -281,6 +318,11 @@ class FlutterwaveBackend:
     def charge_distribution(self, charge: ChargeRef, refunded: int) -> Distribution:
         """The provider gets the charge less Flutterwave's ``appfee`` (when
         the merchant bears it); nothing remains, no fee is counted."""
+        from payproc.types import Distribution
+
+        from .amounts import fee_to_minor
+        from .transaction import TransactionNotFound
+
         currency = charge.currency.lower()
         available = charge.amount - refunded
         fee = 0
@@ -304,6 +346,12 @@ class FlutterwaveBackend:
 
     @hookimpl
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        from payproc.types import ChargeStatus, EventType, WebhookEvent
+
+        from .amounts import to_minor
+        from .transaction import TransactionNotFound
+        from .webhooks import check_verif_hash, read_delivery
+
         check_verif_hash(headers, self.settings.WEBHOOK_SECRET)
         delivery = read_delivery(body)
         if not delivery.tx_ref:  # transfers, bills…: not about a charge of ours

@@ -20,44 +20,41 @@ Flows and the Razorpay calls they make:
 * cards — ``/v1/customers/{id}/tokens`` (list, fetch, delete).
 * ``create_transfer``/``reconcile_transfers`` — Route ``/v1/transfers``.
 * ``parse_webhook`` — no call: HMAC of the raw body.
+
+Importing this module is cheap (``payproc backends`` imports it to read the
+hookimpl markers): the modules that do the work, the settings model
+(pydantic) and payproc's types are imported by the methods that use them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from payproc import hookimpl
 from payproc.errors import CardError, ConfigurationError, IntegrityMismatch, ProcessorError
-from payproc.money import validate_amount
-from payproc.types import (
-    BankInfo,
-    BrowserIntegration,
-    CardInfo,
-    CardUpdate,
-    ChargeInfo,
-    ChargeRef,
-    ChargeStatus,
-    Distribution,
-    Party,
-    PaymentContext,
-    PaymentRequest,
-    PaymentResult,
-    RefundResult,
-    TransferRecord,
-    WebhookEvent,
-)
 
-from .amounts import check_amount, receipt_for
-from .cards import Cards
-from .client import RazorpayClient
-from .convert import charge_status, from_timestamp, receipt
-from .orders import find_or_create_order, find_order, order_payments
-from .payments import Payments
-from .settings import RazorpaySettings
-from .transfers import Transfers, transfer_fee
-from .webhooks import parse_event
+if TYPE_CHECKING:
+    from payproc.types import (
+        BankInfo,
+        BrowserIntegration,
+        CardInfo,
+        CardUpdate,
+        ChargeInfo,
+        ChargeRef,
+        Distribution,
+        Party,
+        PaymentContext,
+        PaymentRequest,
+        PaymentResult,
+        RefundResult,
+        TransferRecord,
+        WebhookEvent,
+    )
+
+    from .client import RazorpayClient
+    from .settings import RazorpaySettings
 
 __all__ = ["RazorpayBackend"]
 
@@ -96,10 +93,15 @@ class RazorpayBackend:
 
     @hookimpl
     def settings_model(self) -> type[RazorpaySettings]:
+        from .settings import RazorpaySettings
+
         return RazorpaySettings
 
     @hookimpl
     def configure(self, settings: RazorpaySettings) -> None:
+        from .client import RazorpayClient
+        from .settings import RazorpaySettings
+
         if not isinstance(settings, RazorpaySettings):
             settings = RazorpaySettings.model_validate(settings.model_dump())
         self._settings = settings
@@ -117,6 +119,8 @@ class RazorpayBackend:
 
     @hookimpl
     def browser_integration(self) -> BrowserIntegration:
+        from payproc.types import BrowserIntegration
+
         return BrowserIntegration(
             token_field="razorpay_payment_id",
             script_urls=(CHECKOUT_JS,),
@@ -137,6 +141,11 @@ class RazorpayBackend:
         broker: Party,
         idempotency_key: str | None,
     ) -> PaymentContext:
+        from payproc.types import PaymentContext
+
+        from .amounts import check_amount
+        from .orders import find_or_create_order
+
         if amount is None:
             return self._card_context(subscriber, provider, idempotency_key)
         currency = check_amount(amount, currency or "")
@@ -161,6 +170,12 @@ class RazorpayBackend:
         return PaymentContext(values=values, token_field="razorpay_payment_id", reference=str(order["id"]))
 
     def _card_context(self, subscriber: Party, provider: Party, idempotency_key: str | None) -> PaymentContext:
+        from payproc.types import PaymentContext
+
+        from .amounts import check_amount
+        from .cards import Cards
+        from .orders import find_or_create_order
+
         settings = self.settings
         currency = check_amount(settings.CARD_AUTH_AMOUNT, settings.CARD_AUTH_CURRENCY)
         customer = Cards(self.client).customer_for(subscriber)
@@ -191,6 +206,9 @@ class RazorpayBackend:
 
     @hookimpl
     def create_payment(self, request: PaymentRequest, reference: str | None) -> PaymentResult:
+        from .amounts import check_amount
+        from .payments import Payments
+
         currency = check_amount(request.amount, request.currency)
         token = request.token or ""
         if token.startswith("cust_"):
@@ -210,6 +228,8 @@ class RazorpayBackend:
 
     @hookimpl
     def create_charge(self, request: PaymentRequest) -> PaymentResult:
+        from .amounts import check_amount
+
         currency = check_amount(request.amount, request.currency)
         customer_id = request.customer.keys.card_key
         if not customer_id or not customer_id.startswith("cust_"):
@@ -217,6 +237,13 @@ class RazorpayBackend:
         return self._charge_customer(request, customer_id, currency)
 
     def _charge_customer(self, request: PaymentRequest, customer_id: str, currency: str) -> PaymentResult:
+        from payproc.types import ChargeStatus
+
+        from .cards import Cards
+        from .convert import charge_status
+        from .orders import find_or_create_order, order_payments
+        from .payments import Payments
+
         client, provider = self.client, request.provider.slug
         cards, payments = Cards(client), Payments(client)
         customer = client.call(client.sdk.customer.fetch, customer_id, provider=provider)
@@ -256,6 +283,11 @@ class RazorpayBackend:
 
     @hookimpl
     def retrieve_charge(self, charge: ChargeRef) -> ChargeInfo:
+        from payproc.types import ChargeInfo, ChargeStatus
+
+        from .orders import order_payments
+        from .payments import Payments
+
         client, provider = self.client, charge.provider.slug
         payments = Payments(client)
         if charge.processor_key:
@@ -285,6 +317,8 @@ class RazorpayBackend:
         one; only the stored order is ever accepted by ``create_payment``, and
         a stored order Razorpay does not know means no charge, not another
         order's payment."""
+        from .orders import find_order
+
         client, provider = self.client, charge.provider.slug
         if not charge.reference:
             return find_order(client, charge.idempotency_key, provider)
@@ -298,6 +332,8 @@ class RazorpayBackend:
 
     def _is_ours(self, payment: Mapping[str, Any], charge: ChargeRef, order: Mapping[str, Any] | None) -> bool:
         """A payment for exactly this charge, on the charge's order."""
+        from .orders import find_order
+
         if payment.get("amount") != charge.amount or str(payment.get("currency", "")).lower() != charge.currency:
             return False
         if order is None and charge.reference:
@@ -308,6 +344,10 @@ class RazorpayBackend:
 
     @staticmethod
     def _charge_info(payment: Mapping[str, Any]) -> ChargeInfo:
+        from payproc.types import ChargeInfo, ChargeStatus
+
+        from .convert import charge_status, from_timestamp, receipt
+
         status = charge_status(payment)
         return ChargeInfo(
             processor_key=str(payment["id"]),
@@ -323,6 +363,12 @@ class RazorpayBackend:
 
     @hookimpl
     def refund_charge(self, charge: ChargeRef, amount: int, broker_amount: int, idempotency_key: str) -> RefundResult:
+        from payproc.money import validate_amount
+        from payproc.types import RefundResult
+
+        from .amounts import receipt_for
+        from .convert import from_timestamp
+
         if not charge.processor_key:
             raise ProcessorError("cannot refund a charge Razorpay never confirmed (no payment id)")
         client, provider = self.client, charge.provider.slug
@@ -361,6 +407,10 @@ class RazorpayBackend:
     def charge_distribution(self, charge: ChargeRef, refunded: int, broker_fee_amount: int) -> Distribution:
         """Razorpay's ``fee`` already includes GST (``tax`` is its GST part)
         and is kept by Razorpay on refunds; fees are charged in INR."""
+        from payproc.types import Distribution
+
+        from .payments import Payments
+
         remaining = charge.amount - refunded
         fee = 0
         if charge.processor_key:
@@ -386,12 +436,17 @@ class RazorpayBackend:
 
     @hookimpl
     def prorate_transfer(self, amount: int, provider: Party) -> int:
+        from .transfers import transfer_fee
+
         return transfer_fee(amount)
 
     # --- the card on file ----------------------------------------------------
 
     @hookimpl
     def create_or_update_card(self, subscriber: Party, token: str, provider: Party, broker: Party) -> CardUpdate:
+        from .cards import Cards
+        from .payments import Payments
+
         if not token or not token.startswith("pay_"):
             raise ProcessorError("a Razorpay card is saved from a checkout payment id (pay_…)")
         client = self.client
@@ -401,12 +456,16 @@ class RazorpayBackend:
 
     @hookimpl
     def delete_card(self, subscriber: Party, broker: Party) -> None:
+        from .cards import Cards
+
         key = subscriber.keys.card_key
         if key and key.startswith("cust_"):
             Cards(self.client).delete_all(key)
 
     @hookimpl
     def retrieve_card(self, subscriber: Party, broker: Party) -> CardInfo | None:
+        from .cards import Cards
+
         return Cards(self.client).retrieve(subscriber)
 
     # --- payouts -------------------------------------------------------------
@@ -415,16 +474,24 @@ class RazorpayBackend:
     def create_transfer(
         self, provider: Party, amount: int, currency: str, descr: str | None, idempotency_key: str
     ) -> TransferRecord:
+        from .transfers import Transfers
+
         return Transfers(self.client).create(provider, amount, currency, descr, idempotency_key)
 
     @hookimpl
     def reconcile_transfers(self, provider: Party, since: datetime, limit_to_one_request: bool) -> Sequence[TransferRecord]:
+        from .transfers import Transfers
+
         return Transfers(self.client).reconcile(provider, since, limit_to_one_request)
 
     @hookimpl
     def retrieve_bank(self, provider: Party, broker: Party, includes_balance: bool) -> BankInfo:
         """The linked account as its owner knows it; Razorpay shows no
         linked-account balance through the API, so none is given."""
+        from payproc.types import BankInfo
+
+        from .transfers import Transfers
+
         account = Transfers.account_of(provider)
         return BankInfo(bank_name="Razorpay Route", last4="***-" + account[-4:])
 
@@ -436,5 +503,7 @@ class RazorpayBackend:
 
     @hookimpl
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        from .webhooks import parse_event
+
         secret = self._settings.WEBHOOK_SECRET if self._settings is not None else None
         return parse_event(body, {k.lower(): v for k, v in headers.items()}, secret.get_secret_value() if secret else None)

@@ -3,37 +3,43 @@
 The class is what the core loads (entry point ``stripe``). It builds nothing
 at construction; the Stripe client is made on first use from the validated
 settings, one per instance.
+
+Importing this module is cheap (``payproc backends`` imports it to read the
+hookimpl markers): the settings model (pydantic), payproc's types and the
+modules that do the work are imported by the methods that use them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from payproc import hookimpl
 from payproc.errors import ConfigurationError
-from payproc.types import (
-    BankInfo,
-    BrowserIntegration,
-    CardInfo,
-    CardUpdate,
-    ChargeInfo,
-    ChargeRef,
-    CustomerRecord,
-    Distribution,
-    Party,
-    PaymentContext,
-    PaymentRequest,
-    PaymentResult,
-    ProcessorKeys,
-    RefundResult,
-    TransferRecord,
-    WebhookEvent,
-)
-from pydantic import BaseModel
 
-from .settings import StripeSettings
+if TYPE_CHECKING:
+    from payproc.types import (
+        BankInfo,
+        BrowserIntegration,
+        CardInfo,
+        CardUpdate,
+        ChargeInfo,
+        ChargeRef,
+        CustomerRecord,
+        Distribution,
+        Party,
+        PaymentContext,
+        PaymentRequest,
+        PaymentResult,
+        ProcessorKeys,
+        RefundResult,
+        TransferRecord,
+        WebhookEvent,
+    )
+    from pydantic import BaseModel
+
+    from .settings import StripeSettings
 
 __all__ = ["StripeBackend"]
 
@@ -53,10 +59,14 @@ class StripeBackend:
 
     @hookimpl
     def settings_model(self) -> type[BaseModel]:
+        from .settings import StripeSettings
+
         return StripeSettings
 
     @hookimpl
     def configure(self, settings: BaseModel) -> None:
+        from .settings import StripeSettings
+
         self._settings = settings if isinstance(settings, StripeSettings) else StripeSettings.model_validate(
             settings.model_dump()
         )
@@ -88,6 +98,8 @@ class StripeBackend:
 
     @hookimpl
     def browser_integration(self) -> BrowserIntegration:
+        from payproc.types import BrowserIntegration
+
         return BrowserIntegration(
             token_field="stripeToken",
             script_urls=("https://js.stripe.com/v3/",),
