@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import World, make_backend
 from payproc.errors import CardError, InvalidAmount, ProcessorError, ProcessorSetupError
 from payproc.types import Party, PaymentRequest, ProcessorKeys
+from stripe_world import World, make_backend
 
 
 def _with_card(party, key):

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import World
 from payproc.types import ChargeRef, PaymentRequest
 from payproc_stripe.distribution import split
 from payproc_stripe.settings import Mode
+from stripe_world import World
 
 
 def _txn(net, fees, currency="usd"):

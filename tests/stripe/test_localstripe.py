@@ -23,8 +23,8 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from conftest import make_backend
 from payproc.types import EventType, Party, ProcessorKeys
+from stripe_world import make_backend
 
 pytest.importorskip("localstripe")
 

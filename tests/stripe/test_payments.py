@@ -134,7 +134,7 @@ def test_lost_answer_is_unknown_then_settled(world):
 
 
 def test_timeout_is_unknown(fake_stripe):
-    from conftest import World, make_backend
+    from stripe_world import World, make_backend
 
     world = World(fake_stripe)
     settings = dict(world.harness.processor_settings(), TIMEOUT=0.3)
@@ -196,7 +196,7 @@ def test_zero_decimal_and_special_currencies(world):
 
 
 def test_revoked_provider_access_is_a_setup_error(fake_stripe):
-    from conftest import World
+    from stripe_world import World
 
     world = World(fake_stripe, mode=2)
     world.provider_account.revoked = True

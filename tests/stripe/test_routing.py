@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import World
 from payproc.errors import ProcessorError, ProcessorSetupError
 from payproc.types import Party, PaymentRequest, ProcessorKeys
+from stripe_world import World
 
 LOCAL, FORWARD, REMOTE = 0, 1, 2
 

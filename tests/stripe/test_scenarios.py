@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import make_backend
 from fakestripe_server import FakeStripe
-from harness import StripeHarness
 from payproc.errors import CardError
 from payproc.types import ChargeRef, ChargeStatus, Party, PaymentRequest, ProcessorKeys
+from stripe_harness import StripeHarness
+from stripe_world import make_backend
 
 SERVERS = ["fake"] + (["stripe-test-mode"] if os.environ.get("STRIPE_TEST_SECRET_KEY") else [])
 

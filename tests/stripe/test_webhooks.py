@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from conftest import make_backend
 from payproc.errors import WebhookVerificationError
 from payproc.types import EventType, PaymentRequest
 from payproc_stripe.webhooks import sign
+from stripe_world import make_backend
 
 
 def test_signed_event_is_parsed(world):
