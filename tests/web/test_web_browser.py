@@ -87,8 +87,13 @@ class Page:
             self.page.get_by_text("Developer: post a test token directly").click()
             self.page.get_by_label("Test token", exact=False).fill(token)
         self.page.get_by_role("button", name="Pay").click()
+        self.wait_idle()
+
+    def wait_idle(self) -> None:
+        """Until the page is done with the Pay click (a settled purchase, a
+        message, or an error)."""
         self.page.wait_for_function(
-            "() => !document.getElementById('pay-button').disabled && "
+            "() => document.getElementById('pay-button').getAttribute('aria-busy') !== 'true' && "
             "(document.getElementById('pay-status').textContent || !document.getElementById('pay-error').hidden)")
 
     def text(self, selector: str) -> str:
@@ -167,13 +172,48 @@ def test_a_mistyped_card_is_caught_in_the_browser_and_the_retry_pays_once(tab, p
     assert [c.state for c in charges(payproc_app)] == ["done"]
 
 
-def test_an_unknown_outcome_is_shown_as_in_progress(tab, payproc_app):
-    tab.pay(token="tok_timeout")
-    assert "do not pay again" in tab.text("#pay-status")
-    assert tab.text("#r-state") == "created"
-    assert [c.state for c in charges(payproc_app)] == ["created"]
-    payproc_app.settle()
+def test_an_unknown_outcome_is_polled_until_settled_never_paid_again(tab, payproc_app):
+    tab.page.get_by_text("Developer: post a test token directly").click()
+    tab.page.get_by_label("Test token", exact=False).fill("tok_timeout")
+    tab.page.get_by_role("button", name="Pay").click()
+    tab.page.wait_for_function("() => document.getElementById('pay-status').textContent.includes('do not pay again')")
+    assert tab.page.locator("#pay-button").is_disabled(), "Pay must not start a second payment"
+    # The page polls the purchase; the poll asks the processor, which made the charge.
+    tab.page.wait_for_function("() => document.getElementById('r-state').textContent === 'done'")
+    tab.wait_idle()
+    assert tab.text("#pay-status") == "Paid 20.00 USD."
     assert [c.state for c in charges(payproc_app)] == ["done"]
+    assert len(tab.checkout_posts()) == 1
+    assert tab.page.locator("#pay-button").is_disabled()
+
+
+def test_double_click_pays_once_and_a_new_purchase_needs_the_button(tab, payproc_app):
+    pay = tab.page.get_by_role("button", name="Pay")
+    pay.click()
+    for pause in (50, 400):  # the shopper clicks again, 50 ms then 400 ms later
+        tab.page.wait_for_timeout(pause)
+        pay.click(force=True, no_wait_after=True)
+    tab.wait_idle()
+    assert tab.text("#r-state") == "done"
+    assert [c.state for c in charges(payproc_app)] == ["done"]
+    keys = {post["idempotency_key"] for post in tab.checkout_posts()}
+    assert len(keys) == 1, "one purchase, one idempotency key"
+    assert pay.is_disabled() and tab.page.locator("#amount").is_disabled()
+    # Only an explicit new purchase gets a new key.
+    tab.page.get_by_role("button", name="New purchase").click()
+    assert tab.page.locator("#receipt").is_hidden()
+    tab.pay(amount="5.00")
+    assert [(c.amount, c.state) for c in charges(payproc_app)] == [(2000, "done"), (500, "done")]
+    assert len({post["idempotency_key"] for post in tab.checkout_posts()}) == 2
+
+
+def test_a_declined_card_can_be_retried_with_another_card_as_a_new_charge(tab, payproc_app):
+    tab.pay(card="4000 0000 0000 0002")
+    assert tab.text("#pay-error") == "Your card was declined."
+    assert not tab.page.locator("#pay-button").is_disabled()
+    tab.pay(card="4242 4242 4242 4242")
+    assert tab.text("#r-state") == "done"
+    assert [c.state for c in charges(payproc_app)] == ["failed", "done"]
 
 
 def test_every_control_has_a_label(tab):

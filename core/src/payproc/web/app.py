@@ -7,6 +7,7 @@ Routes, relative to where the app is mounted:
 ``GET  /api/context``              backend, token field, scripts, public values for the page
 ``POST /api/context``              same, with an amount: records the charge, returns its key
 ``POST /api/checkout``             pay: token in the backend's token field, or card on file
+``GET  /api/checkout/{key}``       the purchase with that idempotency key (polled; settles it)
 ``GET  /api/charges``              latest charges (``?customer=``, ``?state=``)
 ``GET  /api/charges/{id}``         one charge with its receipt
 ``POST /api/charges/{id}/refunds`` refund all that is left, or ``amount`` / ``amount_major``
@@ -100,6 +101,7 @@ def create_app(
     routes: list[Any] = [
         Route("/api/context", endpoints.context, methods=["GET", "POST"]),
         Route("/api/checkout", endpoints.checkout, methods=["POST"]),
+        Route("/api/checkout/{key}", endpoints.purchase, methods=["GET"]),
         Route("/api/charges", endpoints.charges, methods=["GET"]),
         Route("/api/charges/{charge_id:int}", endpoints.charge, methods=["GET"]),
         Route("/api/charges/{charge_id:int}/refunds", endpoints.refund, methods=["POST"]),

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from ..app import Payproc
 from ..db.models import ChargeRow, ChargeState, Profile
 from ..errors import InvalidInput, NoPaymentMethod, OutcomeUnknown
+from ..flows import actions
 from ..flows.checkout import new_idempotency_key
 from ..money import minor_digits
 from . import serialize
@@ -155,6 +156,20 @@ class Endpoints:
             return self._answer_error(error, in_progress=True, **extra)
         body = serialize.charge_json(charge)
         return JSONResponse(body, status_code=200 if charge.state == ChargeState.DONE else 202)
+
+    async def purchase(self, request: Request) -> Response:
+        """GET ``api/checkout/<idempotency key>``: where the page's purchase
+        stands (a charge in progress is settled with the processor first).
+        The page polls it instead of paying again."""
+        key = request.path_params["key"]
+        try:
+            customer = None
+            if self.customer_of is not None:
+                customer = await self.customer(request, {})
+            charge = await run_in_threadpool(actions.poll, self.app, key, customer=customer)
+        except HANDLED as error:
+            return self._answer_error(error)
+        return JSONResponse(serialize.charge_json(charge))
 
     # --- charges and refunds ------------------------------------------------------------
 

@@ -3,20 +3,36 @@
  * The checkout in three steps (the seed's "checkout HTTP timing"):
  *   1. POST api/context with the amount: the server records the charge and
  *      answers the backend's public values and the charge's idempotency key;
- *   2. the processor's script (window.payprocTokenizers[backend], loaded from
- *      the context's script_urls) turns the card into a one-time token — the
- *      card number never reaches this server;
+ *   2. the processor's script turns the card into a one-time token (or pays
+ *      with it, 3-D Secure included) — the card number never reaches this
+ *      server. The page uses the backend's adapter (static/adapters.js:
+ *      window.payprocAdapters[backend]) or, for a backend that ships its own
+ *      script, window.payprocTokenizers[backend];
  *   3. POST api/checkout with the token in the backend's token field
  *      (context.token_field, e.g. "stripeToken") and the idempotency key.
+ *      When the answer is "requires_action", the adapter (or a redirect) lets
+ *      the customer act and the page posts api/complete; an answer that is
+ *      still in progress is polled (GET api/checkout/<key>), never paid again.
+ *
+ * One purchase = one idempotency key, until the shopper presses "New
+ * purchase" (after a paid purchase) or the processor refused the card (the
+ * charge failed: nothing was taken, a retry is a new charge). A double click,
+ * a second Pay or a lost answer re-uses the key, so the server charges once.
  * URLs are relative so the app can be mounted under any prefix.
  */
 (function () {
   "use strict";
 
   var $ = function (id) { return document.getElementById(id); };
+  var POLL_MS = 1000;
+  var SETTLED = {done: true, failed: true, expired: true, disputed: true, lost: true};
+  // A purchase in one of these states keeps its key: Pay cannot start another.
+  var LOCKED = {created: true, requires_action: true, done: true, disputed: true, lost: true};
+  var PAID = {done: true, disputed: true, lost: true};
   var context = null;   // GET api/context: backend, token_field, script_urls, values
-  var prepared = null;  // the last POST api/context whose charge was not attempted yet
+  var purchase = null;  // {amountMajor, currency, key, prepared, state}: the purchase on the page
   var charge = null;    // the charge on the receipt
+  var polling = null;
 
   function api(method, path, body) {
     var options = {method: method, headers: {"Accept": "application/json"}, credentials: "same-origin"};
@@ -64,6 +80,16 @@
   function busy(button, on) {
     button.disabled = on;
     button.setAttribute("aria-busy", on ? "true" : "false");
+  }
+
+  /* The form follows the purchase: while one is attempted and not known to
+   * have failed, neither the amount nor Pay can start another. */
+  function lockForm() {
+    var locked = Boolean(purchase && LOCKED[purchase.state]);
+    $("amount").disabled = locked;
+    $("currency").disabled = locked;
+    $("pay-button").disabled = locked || !context;
+    $("new-purchase").hidden = !(purchase && PAID[purchase.state]);
   }
 
   function showReceipt(data) {
@@ -122,9 +148,23 @@
     };
   }
 
+  function adapter() {
+    var adapters = window.payprocAdapters || {};
+    return adapters[context.backend] || null;
+  }
+
+  /* The token (and other browser fields) for the prepared charge, from the
+   * adapter, the backend's own tokenizer or the developer's test token. */
   function tokenize(preparedContext) {
     var testToken = $("test-token").value.trim();
-    if (testToken) { return Promise.resolve({id: testToken}); }
+    if (testToken) { return Promise.resolve({token: testToken, fields: {}}); }
+    var own = adapter();
+    if (own && own.pay) {
+      return own.pay(preparedContext, cardFields()).then(function (result) {
+        if (result.error) { throw new Error(result.error.message); }
+        return {token: result.token, fields: result.fields || {}};
+      });
+    }
     var tokenizer = window.payprocTokenizers && window.payprocTokenizers[context.backend];
     if (!tokenizer) {
       return Promise.reject(new Error("This page has no card form for backend \"" + context.backend +
@@ -132,57 +172,150 @@
     }
     return tokenizer(preparedContext, cardFields()).then(function (result) {
       if (result.error) { throw new Error(result.error.message); }
-      return result.token;
+      return {token: result.token.id, fields: {}};
     });
   }
 
   function prepare(amountMajor, currency) {
     var body = {amount_major: amountMajor, currency: currency};
-    if (prepared && prepared.amount_major === amountMajor && prepared.currency === currency) {
-      body.idempotency_key = prepared.data.idempotency_key;  // same payment: same charge
+    if (purchase && purchase.amountMajor === amountMajor && purchase.currency === currency) {
+      body.idempotency_key = purchase.key;  // same purchase: same charge
     }
     return api("POST", "api/context", body).then(function (r) {
-      if (r.ok) { prepared = {amount_major: amountMajor, currency: currency, data: r.data}; }
+      if (r.ok) {
+        purchase = {amountMajor: amountMajor, currency: currency, key: r.data.idempotency_key,
+                    prepared: r.data, state: null};
+      }
       return r;
     });
+  }
+
+  function track(data) {
+    if (data && data.state && purchase) { purchase.state = data.state; }
+    lockForm();
+  }
+
+  /* Show where the charge stands; returns a Promise that ends when the
+   * purchase is settled or waits for the customer. */
+  function answer(r) {
+    var data = r.data.charge || r.data;
+    if (r.status === 200 && data.state === "done") {
+      track(data);
+      setStatus("pay-status", "Paid " + data.display + ".", true);
+      showReceipt(data);
+      return Promise.resolve();
+    }
+    if (data && data.state === "requires_action") {
+      track(data);
+      showReceipt(data);
+      return act(data);
+    }
+    if (r.status === 202 || r.status === 0 || (data && data.state === "created")) {
+      if (data && data.id) { track(data); showReceipt(data); }
+      else if (purchase) { purchase.state = "created"; lockForm(); }
+      setStatus("pay-status", r.data.message || "The payment is in progress; its outcome is shown here when known.");
+      return poll();
+    }
+    if (data && data.state) { track(data); }
+    if (data && data.id && LOCKED[data.state]) { showReceipt(data); }
+    setStatus("pay-status", "");
+    showError("pay-error", r.data.message || "The payment failed.");
+    return Promise.resolve();
+  }
+
+  /* The customer must act (3-D Secure, OTP, a redirect to the processor). */
+  function act(data) {
+    var next = data.next_action || {};
+    if (next.kind === "redirect" && next.url) {
+      setStatus("pay-status", "Taking you to the processor to confirm the payment…");
+      window.location.assign(next.url);
+      return new Promise(function () {});  // the page is leaving
+    }
+    var own = adapter();
+    var handler = (own && own.act) || (window.payprocActions && window.payprocActions[context.backend]);
+    if (!handler) {
+      setStatus("pay-status", "");
+      showError("pay-error", "The processor asks the customer to confirm the payment, and this page cannot " +
+                "show its confirmation for backend \"" + context.backend + "\".");
+      return poll();
+    }
+    setStatus("pay-status", "Confirm the payment with your bank…");
+    return Promise.resolve(handler(next, data, purchase.prepared)).then(function (result) {
+      return complete(result && result.params ? result.params : {});
+    });
+  }
+
+  function complete(params) {
+    setStatus("pay-status", "Checking the payment with the processor…");
+    return api("POST", "api/complete", {idempotency_key: purchase.key, params: params}).then(answer);
+  }
+
+  function poll() {
+    if (!purchase) { return Promise.resolve(); }
+    var key = purchase.key;
+    return new Promise(function (resolve) {
+      function again() {
+        api("GET", "api/checkout/" + encodeURIComponent(key)).then(function (r) {
+          if (!purchase || purchase.key !== key) { resolve(); return; }
+          if (r.ok && r.data.state && (SETTLED[r.data.state] || r.data.state === "requires_action")) {
+            resolve(answer({status: r.data.state === "done" ? 200 : 402, ok: r.data.state === "done",
+                            data: r.data.state === "failed" ? {charge: r.data, message: failedMessage(r.data)} : r.data}));
+            return;
+          }
+          polling = window.setTimeout(again, POLL_MS);
+        });
+      }
+      polling = window.setTimeout(again, POLL_MS);
+    });
+  }
+
+  function failedMessage(data) {
+    return data.state === "expired" ? "The payment was not completed in time; nothing was charged."
+      : "The payment failed" + (data.failure_code ? " (" + data.failure_code + ")" : "") + "; nothing was charged.";
   }
 
   function pay(event) {
     event.preventDefault();
     var button = $("pay-button");
+    if (button.disabled) { return; }  // a second click on a purchase in progress does nothing
     clearMessages("pay");
     busy(button, true);
     var amountMajor = $("amount").value.trim();
     var currency = $("currency").value;
+    if (purchase && (purchase.state === "failed" || purchase.state === "expired")) {
+      purchase = null;  // nothing was taken: a retry is a new charge
+    }
     setStatus("pay-status", "Preparing the payment…");
     prepare(amountMajor, currency).then(function (r) {
       if (!r.ok) { throw new Error(r.data.message); }
       setStatus("pay-status", "Asking the processor for a card token…");
-      return tokenize(r.data).then(function (token) {
+      return tokenize(r.data).then(function (paid) {
         var body = {amount_major: amountMajor, currency: currency, idempotency_key: r.data.idempotency_key};
-        body[r.data.token_field] = token.id;  // the name the backend expects (see DevTools)
+        Object.keys(paid.fields).forEach(function (name) { body[name] = paid.fields[name]; });
+        body[r.data.token_field] = paid.token;  // the name the backend expects (see DevTools)
         setStatus("pay-status", "Paying…");
-        prepared = null;  // this charge is now attempted: a new payment gets a new key
+        purchase.state = "created";  // attempted: this key is the purchase until it is settled
+        lockForm();
         return api("POST", "api/checkout", body);
       });
-    }).then(function (r) {
-      if (r.status === 200) {
-        setStatus("pay-status", "Paid " + r.data.display + ".", true);
-        showReceipt(r.data);
-      } else if (r.status === 202) {
-        setStatus("pay-status", r.data.message || "The payment is in progress.");
-        showReceipt(r.data.charge || r.data);
-      } else {
-        setStatus("pay-status", "");
-        showError("pay-error", r.data.message || "The payment failed.");
-      }
-    }).catch(function (error) {
+    }).then(answer).catch(function (error) {
       setStatus("pay-status", "");
       showError("pay-error", error.message);
     }).then(function () {
-      busy(button, false);
+      button.setAttribute("aria-busy", "false");
+      lockForm();
       return refreshLedger();
     });
+  }
+
+  function newPurchase() {
+    if (polling) { window.clearTimeout(polling); polling = null; }
+    purchase = null;
+    charge = null;
+    $("receipt").hidden = true;
+    clearMessages("pay");
+    lockForm();
+    $("amount").focus();
   }
 
   function refund() {
@@ -205,11 +338,27 @@
     });
   }
 
+  /* Back from a redirect (…/?purchase=<key>): show that purchase's real
+   * outcome (the return endpoint already asked the processor). */
+  function resume() {
+    var key = new URLSearchParams(window.location.search).get("purchase");
+    if (!key) { return Promise.resolve(); }
+    return api("GET", "api/checkout/" + encodeURIComponent(key)).then(function (r) {
+      if (!r.ok) { showError("pay-error", r.data.message || "That purchase is unknown."); return; }
+      purchase = {amountMajor: null, currency: r.data.currency, key: key, prepared: null, state: r.data.state};
+      $("currency").value = r.data.currency;
+      return answer({status: r.data.state === "done" ? 200 : (SETTLED[r.data.state] ? 402 : 202), ok: true,
+                     data: r.data.state === "failed" || r.data.state === "expired"
+                       ? {charge: r.data, message: failedMessage(r.data)} : r.data});
+    });
+  }
+
   function init() {
     var now = new Date();
     $("card-exp").value = ("0" + (now.getMonth() + 1)).slice(-2) + "/" + String(now.getFullYear() + 1).slice(-2);
     $("pay-form").addEventListener("submit", pay);
     $("refund-button").addEventListener("click", refund);
+    $("new-purchase").addEventListener("click", newPurchase);
     api("GET", "api/context").then(function (r) {
       if (!r.ok) { throw new Error(r.data.message || "The payment context could not be loaded."); }
       context = r.data;
@@ -220,7 +369,13 @@
         return chain.then(function () { return loadScript(url); });
       }, Promise.resolve());
     }).then(function () {
-      $("pay-button").disabled = false;
+      var own = adapter();
+      if (own && own.mount) { return own.mount(context, $("processor-card"), $("own-card")); }
+    }).then(function () {
+      lockForm();
+      return resume();
+    }).then(function () {
+      lockForm();
       document.body.dataset.ready = "true";
     }).catch(function (error) {
       $("backend-info").textContent = "";
