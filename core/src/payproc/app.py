@@ -52,9 +52,11 @@ class Payproc:
     # --- profiles -----------------------------------------------------------
 
     def init_db(self) -> None:
-        """Create missing tables, the processor profile (``PROCESSOR_ID``) and
-        the broker profile (``BROKER``). Safe to run again (upgrade)."""
-        self.db.create_all()
+        """Bring the database to the installed code's schema (Alembic: creates
+        it, or upgrades one an older payproc made, 0.1 included), then create
+        the processor profile (``PROCESSOR_ID``) and the broker profile
+        (``BROKER``). Safe to run again."""
+        self.db.upgrade()
         with self.db.transaction() as session:
             processor = session.get(Profile, self.settings.PROCESSOR_ID)
             if processor is None:

@@ -33,6 +33,8 @@ __all__ = [
     "CardError",
     "ConfigurationError",
     "ContractMismatch",
+    "DatabaseOutOfDate",
+    "IrreversibleMigration",
     "InvalidAmount",
     "InvalidInput",
     "InvalidStateTransition",
@@ -66,6 +68,16 @@ class BackendNotFound(ConfigurationError):
 
 class ContractMismatch(ConfigurationError):
     """A backend declares a contract range that excludes this core's version."""
+
+
+class DatabaseOutOfDate(ConfigurationError):
+    """The database's schema is older (or newer) than the installed payproc's
+    migrations; the message says which command brings it up to date."""
+
+
+class IrreversibleMigration(ConfigurationError):
+    """A downgrade asked to undo a revision that cannot be undone without
+    losing money records; nothing was changed."""
 
 
 class NotSupportedError(PayprocError):

@@ -81,11 +81,26 @@ class Database:
     def for_update(self, statement: Any) -> Any:
         return statement if self.is_sqlite else statement.with_for_update()
 
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` with payproc's Alembic migrations
+        (payproc.db.migrate): creates an empty database, stamps and upgrades
+        one that payproc 0.1 created, and is a no-op when already there."""
+        from .migrate import upgrade
+
+        upgrade(self, revision)
+
     def create_all(self) -> None:
-        Base.metadata.create_all(self.engine)
+        """The tables at the head revision (kept for 0.1's callers): the same
+        as :meth:`upgrade`, so the result is always under Alembic."""
+        self.upgrade()
 
     def drop_all(self) -> None:
-        Base.metadata.drop_all(self.engine)
+        """Drop payproc's tables and its version table (tests, demos)."""
+        from .migrate import VERSION_TABLE
+
+        with self.engine.begin() as connection:
+            Base.metadata.drop_all(connection)
+            connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
 
     def ensure_profile(self, session: Session, slug: str, *, pk: int | None = None, **fields: Any) -> Profile:
         """The profile ``slug`` (created if missing)."""

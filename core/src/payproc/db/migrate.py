@@ -1,0 +1,221 @@
+"""Bringing a database to the schema the installed payproc expects, with
+Alembic (payproc's revisions live in ``payproc/db/migrations``).
+
+Three kinds of database reach :func:`upgrade`:
+
+* an empty one: the tables are created from the models and stamped at the
+  head revision in one transaction. That is the same schema the revisions
+  build (tests/migrations proves it with Alembic's autogenerate comparison on
+  SQLite and PostgreSQL) and it costs one ``create_all`` instead of replaying
+  every revision, which matters to test suites that create many databases;
+* one that payproc 0.1 created (payproc tables, no ``alembic_version``): it is
+  stamped at ``0001_baseline`` — its schema is exactly that revision's — and
+  then upgraded;
+* one under Alembic: the missing revisions run.
+
+payproc records its revision in its own table, ``payproc_alembic_version``.
+An application whose own Alembic environment includes payproc's branch
+(docs/migrations.md) records it in ``alembic_version`` instead; then that
+environment runs the upgrades and payproc only checks that it did.
+
+An upgrade is one transaction (DDL and data moves together). On SQLite,
+foreign keys are switched off for it, as batch mode's table copies need, and
+``PRAGMA foreign_key_check`` must come back empty before it commits; on
+PostgreSQL an advisory lock keeps two processes from upgrading at once.
+
+Alembic is imported here only: ``payproc backends`` and a plain import of
+payproc never load it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from ..errors import ConfigurationError, DatabaseOutOfDate
+from .migrations import BASELINE, BRANCH, SCRIPT_LOCATION, revision_graph
+from .models import Base
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from .engine import Database
+
+__all__ = ["SchemaState", "head", "schema_state", "upgrade"]
+
+#: payproc's own version table: an application's Alembic environment keeps
+#: ``alembic_version`` to itself, so payproc never writes a revision there that
+#: the application's scripts do not know.
+VERSION_TABLE = "payproc_alembic_version"
+#: Alembic's default version table: where an application environment that
+#: includes payproc's branch (``version_locations``) records payproc's revision.
+APP_VERSION_TABLE = "alembic_version"
+#: pg_advisory_xact_lock key: one payproc migration at a time per database.
+_PG_LOCK = 0x70617970  # "payp"
+#: The tables payproc 0.1 created; their presence without a version table
+#: means "created by 0.1's create_all".
+FIRST_RELEASE_TABLES = frozenset({
+    "payproc_profile", "payproc_charge", "payproc_refund", "payproc_dispute",
+    "payproc_transfer", "payproc_webhook_event", "payproc_ledger",
+})
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic configuration for payproc's own environment (no ini file)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@functools.cache
+def script_directory() -> ScriptDirectory:
+    """payproc's revisions as Alembic sees them, parsed once per process."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head() -> str:
+    """The revision the installed code expects (payproc's branch has one head)."""
+    return revision_graph().head
+
+
+def known_revisions() -> frozenset[str]:
+    return frozenset(revision_graph().parents)
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """Where a database stands. ``current`` is payproc's revision in it (None:
+    not under Alembic). ``managed_by_app``: the revision is in an
+    application's own ``alembic_version`` (its environment includes payproc's
+    branch and runs the upgrades)."""
+
+    current: str | None
+    head: str
+    payproc_tables: frozenset[str]
+    managed_by_app: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self.current is None and not self.payproc_tables
+
+    @property
+    def first_release(self) -> bool:
+        """Made by payproc 0.1's ``create_all``: tables, no revision."""
+        return self.current is None and bool(self.payproc_tables)
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+    def advice(self) -> str:
+        """What to run to bring the database up to date."""
+        if self.managed_by_app:
+            return "run `alembic upgrade heads` in your application's Alembic environment"
+        return "run `payproc db upgrade`"
+
+    def out_of_date(self) -> DatabaseOutOfDate:
+        return DatabaseOutOfDate(
+            f"the database schema is at {self.current or 'payproc 0.1 (no revision)'}, the installed payproc "
+            f"needs {self.head}: {self.advice()}")
+
+
+def _versions(connection: Connection, table: str) -> list[str]:
+    return [row[0] for row in connection.execute(text(f"SELECT version_num FROM {table}"))]
+
+
+def schema_state(connection: Connection) -> SchemaState:
+    """Where ``connection``'s database stands (the table list, then one query
+    for the version rows)."""
+    found = inspect(connection).get_table_names()
+    tables = frozenset(name for name in found if name.startswith("payproc_") and name != VERSION_TABLE)
+    managed_by_app = False
+    if VERSION_TABLE in found:
+        rows = _versions(connection, VERSION_TABLE)
+    elif APP_VERSION_TABLE in found:
+        rows = [rev for rev in _versions(connection, APP_VERSION_TABLE) if rev in known_revisions()]
+        managed_by_app = bool(rows)
+    else:
+        rows = []
+    unknown = [rev for rev in rows if rev not in known_revisions()]
+    if unknown:
+        raise DatabaseOutOfDate(
+            f"the database is at payproc revision {', '.join(unknown)}, which the installed payproc does not "
+            "know: a newer payproc upgraded it; install that version")
+    if len(rows) > 1:
+        raise ConfigurationError(f"the database lists several payproc revisions ({', '.join(rows)}): "
+                                 "its version table is damaged")
+    return SchemaState(current=rows[0] if rows else None, head=head(), payproc_tables=tables,
+                       managed_by_app=managed_by_app)
+
+
+@contextmanager
+def migration_transaction(database: Database) -> Iterator[Connection]:
+    """A connection in a transaction fit for migrations (see the module docstring)."""
+    with database.engine.connect() as connection:
+        raw: Any = connection.connection.driver_connection if database.is_sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")  # before BEGIN: inside a transaction it is ignored
+        try:
+            with connection.begin():
+                if not database.is_sqlite:
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+                yield connection
+                if raw is not None:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise ConfigurationError(
+                            f"the migration left {len(broken)} row(s) whose foreign key points nowhere "
+                            f"(first: {tuple(broken[0])}); nothing was changed")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _stamp(connection: Connection, revision: str) -> None:
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    context.stamp(script_directory(), revision)
+
+
+def upgrade(database: Database, revision: str = "head", *, replay: bool = False) -> SchemaState:
+    """Upgrade ``database`` to ``revision`` (default: the head); return the
+    state it was in before. Running it again is a no-op. ``replay``: build an
+    empty database by running every revision instead of from the models
+    (the tests compare both)."""
+    with migration_transaction(database) as connection:
+        state = schema_state(connection)
+        if state.managed_by_app:
+            if state.up_to_date:
+                return state
+            raise state.out_of_date()
+        if state.empty and not replay and revision in ("head", state.head, f"{BRANCH}@head"):
+            Base.metadata.create_all(connection)
+            _stamp(connection, state.head)
+            return state
+        if state.first_release:
+            missing = FIRST_RELEASE_TABLES - state.payproc_tables
+            if missing:
+                raise ConfigurationError(
+                    f"the database has payproc tables but not {', '.join(sorted(missing))} and no "
+                    f"{VERSION_TABLE} table: it was not made by payproc; nothing was changed")
+            _stamp(connection, BASELINE)
+        elif state.current == revision or (state.up_to_date and revision in ("head", f"{BRANCH}@head")):
+            return state
+        from alembic import command
+
+        command.upgrade(alembic_config(connection), revision)
+        return state
