@@ -3,8 +3,8 @@ exactly what payproc 0.1's ``create_all`` made."""
 
 from __future__ import annotations
 
-from first_release import first_release_models
-from schema import differences, fingerprint
+from migration_first_release import first_release_models
+from migration_schema import differences, empty_postgres, fingerprint
 from sqlalchemy import create_engine
 
 from payproc.db import Database, migrate
@@ -39,8 +39,6 @@ def test_the_baseline_is_exactly_the_first_release_schema(db_url: str, tmp_path)
     if db_url.startswith("sqlite"):
         db_url = f"sqlite:///{tmp_path}/baseline.sqlite3"
     else:
-        from conftest import empty_postgres
-
         empty_postgres(db_url)
     database = Database(db_url)
     migrate.upgrade(database, migrate.BASELINE, replay=True)

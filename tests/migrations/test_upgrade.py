@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from first_release import first_release_models
-from schema import differences, fingerprint
+from migration_first_release import first_release_models
+from migration_schema import differences, fingerprint
 from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.orm import Session
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import Engine
 
 from payproc.db.migrate import VERSION_TABLE
@@ -47,3 +47,12 @@ def differences(engine: Engine, metadata: MetaData) -> list[Any]:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
         return list(compare_metadata(context, metadata))
+
+
+def empty_postgres(url: str) -> None:
+    """Drop every table of the public schema (payproc's, Alembic's, an example app's)."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
