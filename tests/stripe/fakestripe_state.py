@@ -267,6 +267,7 @@ class FakeStripeState:
         app_fee = intent.get("application_fee_amount") or 0
         destination = (intent.get("transfer_data") or {}).get("destination")
         platform = self.accounts[account.platform] if account.platform else account
+        fee_object = None
         if app_fee:
             fee_object = platform.add(template(
                 "application_fee", id=new_id("fee"), account=destination or account.id, amount=app_fee,
@@ -289,18 +290,25 @@ class FakeStripeState:
         charge["balance_transaction"] = transaction["id"]
         account.credit(currency, amount - total_fee)
         if destination:
+            # Stripe's destination-charge flow: the whole amount is transferred to the
+            # connected account, then the application fee comes back from it to the
+            # platform; Stripe's fee stays on the platform's balance.
             target = self.accounts[destination]
             transfer = account.add(template(
-                "transfer", id=new_id("tr"), amount=amount - app_fee, amount_reversed=0, created=int(time.time()),
+                "transfer", id=new_id("tr"), amount=amount, amount_reversed=0, created=int(time.time()),
                 currency=currency, destination=destination, destination_payment=new_id("py"),
                 source_transaction=charge["id"], balance_transaction=None, reversed=False,
                 reversals=empty_list("/v1/transfers/reversals"),
             ))
-            account.credit(currency, -(amount - app_fee))
-            target.credit(currency, amount - app_fee)
+            account.credit(currency, -amount)
+            target.credit(currency, amount)
+            if fee_object is not None:
+                target.credit(currency, -app_fee)
+                platform.credit(currency, app_fee)
             charge["transfer_data"] = {"amount": None, "destination": destination}
             charge["transfer"] = transfer["id"]
             charge["destination"] = destination
+            charge["on_behalf_of"] = intent.get("on_behalf_of")
         self.event(account, "charge.succeeded", export(charge))
         return charge
 

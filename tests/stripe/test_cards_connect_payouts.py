@@ -150,3 +150,17 @@ def test_import_does_not_import_the_sdk():
     code = "import sys, payproc_stripe; from payproc_stripe import backend; print('stripe' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_local_mode_bank_is_the_platforms_own(world):
+    """LOCAL: payouts go to the platform's own account (``GET /v1/account``); its
+    bank account cannot be changed through the API, which the backend says
+    before calling Stripe."""
+    world.server.platform.credit("usd", 1234)
+    bank = world.call("retrieve_bank", provider=world.provider, broker=world.broker, includes_balance=True)
+    assert (bank.balance_amount, bank.balance_unit) == (1234, "usd")
+    assert [r["path"] for r in world.server.requests] == ["/v1/account", "/v1/balance"]
+    before = len(world.server.requests)
+    with pytest.raises(ProcessorError, match="Dashboard"):
+        world.call("update_bank", provider=world.provider, bank_token="btok_us")
+    assert len(world.server.requests) == before and world.server.platform.bank is None

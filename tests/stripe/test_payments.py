@@ -9,7 +9,7 @@ import pytest
 
 from payproc.errors import CardError, IntegrityMismatch, InvalidAmount, OutcomeUnknown, ProcessorError
 from payproc.types import ChargeRef, ChargeStatus, Party, PaymentRequest, ProcessorKeys
-from payproc_stripe.payments import statement_descriptor_suffix
+from payproc_stripe.builders import statement_descriptor_suffix
 
 
 def _request(world, key, **kwargs):
@@ -208,3 +208,17 @@ def test_revoked_provider_access_is_a_setup_error(fake_stripe):
     assert isinstance(caught.value, ProcessorSetupError)
     assert caught.value.provider == "provider" and caught.value.revoked
     assert fake_stripe.platform.secret_key not in str(caught.value)
+
+
+def test_settling_reads_the_stored_payment_intent_before_searching(world):
+    context = world.call("get_payment_context", subscriber=world.subscriber, amount=2000, currency="usd",
+                         provider=world.broker, broker=world.broker, broker_fee_amount=0, idempotency_key="st-1")
+    before = len(world.server.requests)
+    awaiting = world.call("retrieve_charge", charge=_ref(world, "st-1", None, reference=context.reference))
+    # the customer has not paid yet and still may: never reported missing or failed
+    assert awaiting.status not in (ChargeStatus.NOT_FOUND, ChargeStatus.FAILED)
+    world.harness.pay(context, 2000, "usd")
+    paid = world.call("retrieve_charge", charge=_ref(world, "st-1", None, reference=context.reference))
+    assert paid.status == ChargeStatus.SUCCEEDED and paid.processor_key.startswith("ch_")
+    paths = [r["path"] for r in world.server.requests[before:] if r["method"] == "GET"]
+    assert paths == [f"/v1/payment_intents/{context.reference}"] * 2  # no search

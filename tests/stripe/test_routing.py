@@ -74,8 +74,13 @@ def test_where_objects_land(fake_stripe, mode, platform_keys, provider_plan, car
     else:
         assert charge["application_fee"] is None
     if destination:
+        # Stripe's destination flow: the whole amount goes to the provider, the
+        # application fee comes back to the platform; the provider is the
+        # settlement merchant (on_behalf_of).
         transfer = charge_account.objects[charge["transfer"]]
-        assert transfer["destination"] == world.provider_account.id and transfer["amount"] == 1800
+        assert transfer["destination"] == world.provider_account.id and transfer["amount"] == 2000
+        assert create["params"]["on_behalf_of"] == world.provider_account.id
+        assert world.provider_account.balance["usd"] == 2000 - 200
 
 
 def test_card_on_file_charged_on_provider_account_is_cloned(fake_stripe):

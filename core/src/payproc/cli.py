@@ -72,6 +72,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  loaded {backend.name} ({len(backend.capabilities)} operations)")
         if backend.experimental:
             print("  note: this backend is experimental")
+        describe = getattr(backend.impl, "describe", None)  # optional: what the backend says of its configuration
+        for line in describe() if callable(describe) else ():
+            print(f"  {line}")
         if not backend.settings.WEBHOOK_SECRET:  # type: ignore[attr-defined]
             problems.append("PROCESSOR.WEBHOOK_SECRET is not set: every webhook will be refused")
     except PayprocError as error:

@@ -81,7 +81,7 @@ class StripeBackend:
     def _part(self, name: str) -> Any:
         part = self._parts.get(name)
         if part is None:
-            from . import api, cards, connect, payments, payouts
+            from . import api, cards, connect, payments, payouts, refunds, settling
 
             if "api" not in self._parts:
                 self._parts["api"] = api.StripeApi(self.settings)
@@ -89,6 +89,8 @@ class StripeBackend:
             factories = {
                 "api": lambda: shared,
                 "payments": lambda: payments.Payments(shared),
+                "settling": lambda: settling.Settling(shared),
+                "refunds": lambda: refunds.Refunds(shared),
                 "cards": lambda: cards.Cards(shared),
                 "payouts": lambda: payouts.Payouts(shared),
                 "connect": lambda: connect.Connect(shared),
@@ -104,6 +106,17 @@ class StripeBackend:
             token_field="stripeToken",
             script_urls=("https://js.stripe.com/v3/",),
             notes="Confirm STRIPE_INTENT_SECRET with Stripe.js (on STRIPE_ACCOUNT when given), then post the intent id.",
+        )
+
+    def describe(self) -> Sequence[str]:
+        """What ``payproc check`` prints about this configuration (no secrets)."""
+        from .settings import API_VERSION
+
+        version = self.settings.API_VERSION
+        note = "" if version == API_VERSION else f" (not {API_VERSION}, the version payproc-stripe is tested against)"
+        return (
+            f"Stripe API version: {version}{note}",
+            f"mode: {self.settings.MODE.name}" + (", platform keys" if self.settings.USE_PLATFORM_KEYS else ""),
         )
 
     # --- payments ----------------------------------------------------------
@@ -133,11 +146,11 @@ class StripeBackend:
 
     @hookimpl
     def retrieve_charge(self, charge: ChargeRef) -> ChargeInfo:
-        return self._part("payments").retrieve_charge(charge)
+        return self._part("settling").retrieve_charge(charge)
 
     @hookimpl
     def refund_charge(self, charge: ChargeRef, amount: int, broker_amount: int, idempotency_key: str) -> RefundResult:
-        return self._part("payments").refund_charge(charge, amount, broker_amount, idempotency_key)
+        return self._part("refunds").refund_charge(charge, amount, broker_amount, idempotency_key)
 
     @hookimpl
     def charge_distribution(self, charge: ChargeRef, refunded: int, broker_fee_amount: int) -> Distribution:

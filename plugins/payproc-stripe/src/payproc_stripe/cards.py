@@ -6,7 +6,8 @@ Stripe calls:
 * update: ``GET /v1/payment_intents/{id}`` or ``GET /v1/setup_intents/{id}``
   (a browser-confirmed intent); else ``POST /v1/customers`` when needed, then
   ``POST /v1/customers/{id}`` with ``source`` (REMOTE, legacy sources, as the
-  seed does) or ``POST /v1/setup_intents`` (``confirm``, off-session); then
+  seed does) or, for a ``tok_`` token, ``POST /v1/payment_methods`` then
+  ``POST /v1/setup_intents`` (``confirm``, off-session); then
   ``POST /v1/payment_methods/{id}/attach`` if needed and
   ``POST /v1/customers/{id}`` setting ``invoice_settings.default_payment_method``;
 * delete: ``GET /v1/customers/{id}``, ``POST /v1/payment_methods/{id}/detach``;
@@ -24,9 +25,10 @@ from payproc.errors import CardError, ProcessorError
 from payproc.types import CardInfo, CardUpdate, CustomerRecord, Party
 
 from .api import StripeApi
+from .builders import CARD_ONLY, customer_params
 from .charges import card_info
 from .errors import is_missing
-from .payments import _customer_params, _payment_method_params
+from .payments import payment_method_id
 from .routing import Route, card_route, charge_route
 from .settings import Mode
 
@@ -60,7 +62,7 @@ class Cards:
             payment_method, customer = _id(intent.get("payment_method")), _id(intent.get("customer")) or customer
         else:
             if customer is None:
-                customer = str(self.api.request(route, v1.customers.create, params=_customer_params(subscriber))["id"])
+                customer = str(self.api.request(route, v1.customers.create, params=customer_params(subscriber))["id"])
             if self.api.settings.MODE == Mode.REMOTE and token.startswith("tok_"):
                 updated = self.api.request(route, v1.customers.update, customer, params={"source": token})
                 payment_method = _id(updated.get("default_source"))
@@ -72,8 +74,8 @@ class Cards:
                         "customer": customer,
                         "usage": "off_session",
                         "confirm": True,
-                        "payment_method_types": ["card"],
-                        **_payment_method_params(token),
+                        **CARD_ONLY,
+                        "payment_method": payment_method_id(self.api, route, token, None),
                     },
                 )
                 if intent.get("status") != "succeeded":

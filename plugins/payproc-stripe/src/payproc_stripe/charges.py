@@ -10,7 +10,7 @@ from payproc.types import CardInfo, ChargeInfo, ChargeStatus, PaymentResult, Rec
 
 from .amounts import from_stripe
 
-__all__ = ["card_info", "charge_info", "payment_result", "receipt", "timestamp"]
+__all__ = ["card_info", "charge_info", "intent_info", "payment_result", "receipt", "timestamp"]
 
 
 def timestamp(value: int | None) -> datetime:
@@ -65,6 +65,36 @@ def charge_info(charge: dict[str, Any]) -> ChargeInfo:
         failure_code=charge.get("failure_code"),
         failure_message=charge.get("failure_message"),
         disputed=bool(charge.get("disputed")),
+    )
+
+
+def intent_info(intent: dict[str, Any]) -> ChargeInfo:
+    """A PaymentIntent (``latest_charge`` expanded) as the charge payproc knows.
+
+    With a charge, the charge says what happened. Without one the customer
+    has not paid yet: an intent that still awaits its payment method,
+    confirmation or the customer's action may still be paid, so it is never
+    reported failed or missing.
+    """
+    latest = intent.get("latest_charge")
+    if isinstance(latest, dict):
+        return charge_info(latest)
+    currency = intent.get("currency") or ""
+    status = intent.get("status")
+    if status == "canceled":
+        state = getattr(ChargeStatus, "CANCELED", ChargeStatus.FAILED)
+    elif status == "requires_action":
+        state = getattr(ChargeStatus, "REQUIRES_ACTION", ChargeStatus.PENDING)
+    elif status in ("requires_payment_method", "requires_confirmation"):
+        state = getattr(ChargeStatus, "AWAITING_CUSTOMER", ChargeStatus.PENDING)
+    else:  # processing, requires_capture
+        state = ChargeStatus.PENDING
+    return ChargeInfo(
+        processor_key=None,
+        status=state,
+        amount=from_stripe(intent.get("amount") or 0, currency) if currency else 0,
+        currency=currency,
+        created_at=timestamp(intent.get("created")),
     )
 
 

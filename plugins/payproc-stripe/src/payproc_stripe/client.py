@@ -1,4 +1,5 @@
-"""One ``stripe.StripeClient`` per backend instance, built on first use.
+"""One ``stripe.StripeClient`` per backend instance, built on first use,
+sending the pinned ``Stripe-Version`` (``API_VERSION``) on every request.
 
 No global SDK state: ``stripe.api_key`` is never set, so two backends with
 different keys in one process never mix. The SDK is imported here, lazily, so

@@ -1,24 +1,37 @@
 """``charge_distribution``: how a Stripe charge splits between the provider,
-Stripe and the broker, read from the charge's balance transactions.
+Stripe and the broker, read from the charge's balance transactions and
+following Stripe's documented fund flow for each kind of charge:
 
-The arithmetic is the seed's (CONTRACT.md section 9):
+* **direct charge** (REMOTE, provider's plan: the charge lives on the
+  provider's connected account): Stripe's fee and the application fee both
+  leave the provider's balance. The balance transaction's ``fee_details``
+  hold both (``stripe_fee``, ``application_fee``); its ``net`` is the
+  provider's share. Each application-fee refund gives its amount back to the
+  provider.
+* **destination charge** (FORWARD, provider's plan: the charge lives on the
+  platform with ``transfer_data.destination``): the whole amount is
+  transferred to the provider and the application fee comes back from it;
+  Stripe's fee is debited from the *platform's* balance (Stripe: "your
+  account balance is debited for the cost of the Stripe fees, refunds, and
+  chargebacks"). So the provider's share is the transfer less its reversals
+  less the application fee kept, and the broker's is what the platform keeps:
+  the application fee less Stripe's fee. When the application fee is smaller
+  than Stripe's fee that share is negative: the platform paid to process the
+  provider's sale, and the books say so.
+* **charges on the platform** (LOCAL, and any broker's own plan): one
+  balance. The seed's arithmetic (CONTRACT.md section 9): ``net`` is
+  distributed; with a broker fee, the broker's part is taken out of it and the
+  broker absorbs Stripe's fee (never below zero).
+* separate charges and transfers are not used by any mode.
 
-* ``distribute`` starts at the charge's balance transaction ``net``; its
-  ``fee_details`` of type ``stripe_fee`` make the processor fee and those of
-  type ``application_fee`` the broker fee (direct charges);
-* a destination charge shows no application fee in ``fee_details``: the
-  broker fee is then the ``application_fee`` object's amount, taken out of
-  ``distribute``; with no application fee at all, the broker fee the core
-  computed (``broker_fee_amount``) is taken out instead;
-* each application-fee refund gives its amount back to ``distribute``;
-* each charge refund adds its (negative) balance transaction ``net`` to
-  ``distribute`` and its ``stripe_fee`` to the processor fee;
-* in LOCAL mode with a broker fee, the broker absorbs Stripe's fee;
-* the parts add up to ``amount - refunded`` for the ``refunded`` the core
-  passes, even before Stripe has made that refund.
+Refunds: each refund's balance transaction ``net`` (negative) and
+``stripe_fee`` are counted; the parts add up to ``amount - refunded`` for the
+``refunded`` the core passes, even before Stripe has made that refund (the
+difference moves the provider's share).
 
 Stripe call: ``GET /v1/charges/{id}`` expanding ``application_fee``,
-``balance_transaction``, ``refunds`` and ``refunds.data.balance_transaction``.
+``balance_transaction``, ``refunds``, ``refunds.data.balance_transaction``
+and ``transfer``.
 """
 
 from __future__ import annotations
@@ -36,7 +49,7 @@ from .settings import Mode
 
 __all__ = ["EXPAND", "charge_distribution", "split"]
 
-EXPAND = ["application_fee", "balance_transaction", "refunds", "refunds.data.balance_transaction"]
+EXPAND = ["application_fee", "balance_transaction", "refunds", "refunds.data.balance_transaction", "transfer"]
 
 
 def _fees(transaction: dict[str, Any], kind: str) -> int:
@@ -54,39 +67,73 @@ def _expanded(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
-def split(charge: dict[str, Any], *, mode: Mode, broker_fee_amount: int, refunded: int | None = None) -> Distribution:
-    """The distribution of a charge retrieved with :data:`EXPAND` (pure).
+def _fee_kept(application_fee: dict[str, Any] | None) -> int:
+    """The application fee the broker still holds (amount less its refunds)."""
+    if not application_fee:
+        return 0
+    refunded = sum(
+        from_stripe(item["amount"], item["currency"])
+        for item in (application_fee.get("refunds") or {}).get("data") or []
+    )
+    return from_stripe(application_fee["amount"], application_fee["currency"]) - refunded
 
-    When ``refunded`` (the core's view) differs from what Stripe has refunded
-    so far — a refund not made yet, or made outside payproc — the difference
-    moves ``distribute`` so the parts add up to ``amount - refunded`` (the
-    contract), while the fees stay Stripe's.
-    """
+
+def _refunds(charge: dict[str, Any]) -> tuple[int, int]:
+    """``(sum of refund nets, Stripe's fees on refunds)`` from the refunds' balance transactions."""
+    net = fees = 0
+    for refund in (charge.get("refunds") or {}).get("data") or []:
+        transaction = _expanded(refund.get("balance_transaction"), "refunds.data.balance_transaction")
+        net += from_stripe(transaction["net"], transaction["currency"])
+        fees += _fees(transaction, "stripe_fee")
+    return net, fees
+
+
+def _destination(charge: dict[str, Any], unit: str, processor_fee: int, remaining: int) -> Distribution:
+    transfer = _expanded(charge.get("transfer"), "transfer")
+    application_fee = charge.get("application_fee")
+    if isinstance(application_fee, str):
+        application_fee = _expanded(None, "application_fee")
+    provider = from_stripe(transfer["amount"] - (transfer.get("amount_reversed") or 0), transfer["currency"])
+    provider -= _fee_kept(application_fee)
+    return Distribution(
+        distribute_amount=provider,
+        distribute_unit=unit,
+        processor_fee_amount=processor_fee,
+        processor_fee_unit=unit,
+        broker_fee_amount=remaining - provider - processor_fee,
+        broker_fee_unit=unit,
+    )
+
+
+def split(charge: dict[str, Any], *, mode: Mode, broker_fee_amount: int, refunded: int | None = None) -> Distribution:
+    """The distribution of a charge retrieved with :data:`EXPAND` (pure)."""
     transaction = _expanded(charge.get("balance_transaction"), "balance_transaction")
     unit = transaction["currency"]
-    distribute = from_stripe(transaction["net"], unit)
-    processor_fee = _fees(transaction, "stripe_fee")
+    refund_net, refund_fees = _refunds(charge)
+    processor_fee = _fees(transaction, "stripe_fee") + refund_fees
+    # What payproc's refunds and Stripe's differ by (a refund not made yet, or made outside payproc).
+    pending = 0
+    if refunded is not None and unit == charge.get("currency"):
+        pending = from_stripe(charge.get("amount_refunded") or 0, unit) - refunded
+    if charge.get("transfer"):
+        remaining = from_stripe(charge["amount"] - (charge.get("amount_refunded") or 0), charge["currency"])
+        got = _destination(charge, unit, processor_fee, remaining)
+        return Distribution(got.distribute_amount + pending, unit, processor_fee, unit, got.broker_fee_amount, unit)
+    distribute = from_stripe(transaction["net"], unit) + refund_net + pending
     broker_fee = _fees(transaction, "application_fee")
     application_fee = charge.get("application_fee")
     if isinstance(application_fee, str):
         application_fee = _expanded(None, "application_fee")
-    if application_fee and not broker_fee:
-        broker_fee = from_stripe(application_fee["amount"], application_fee["currency"])
-        distribute -= broker_fee
-    elif not application_fee and not broker_fee and broker_fee_amount:
+    if application_fee:
+        fee_amount = from_stripe(application_fee["amount"], application_fee["currency"])
+        if not broker_fee:  # not in fee_details: take it out of what is distributed
+            distribute -= fee_amount
+        kept = _fee_kept(application_fee)
+        distribute += fee_amount - kept  # application-fee refunds go back to the provider
+        broker_fee = kept
+    elif not application_fee and broker_fee_amount:
         broker_fee = broker_fee_amount
         distribute -= broker_fee
-    if application_fee:
-        for fee_refund in (application_fee.get("refunds") or {}).get("data") or []:
-            amount = from_stripe(fee_refund["amount"], fee_refund["currency"])
-            broker_fee -= amount
-            distribute += amount
-    for refund in (charge.get("refunds") or {}).get("data") or []:
-        refund_transaction = _expanded(refund.get("balance_transaction"), "refunds.data.balance_transaction")
-        distribute += from_stripe(refund_transaction["net"], refund_transaction["currency"])
-        processor_fee += _fees(refund_transaction, "stripe_fee")
-    if refunded is not None and unit == charge.get("currency"):
-        distribute += from_stripe(charge.get("amount_refunded") or 0, unit) - refunded
     if mode == Mode.LOCAL and broker_fee_amount:
         distribute += processor_fee
         broker_fee -= processor_fee
@@ -108,7 +155,7 @@ def charge_distribution(api: StripeApi, charge: ChargeRef, refunded: int, broker
     """Retrieve ``charge`` and split it; an unknown charge keeps all of it."""
     unit = charge.currency
     remaining = Distribution(charge.amount - refunded, unit, 0, unit, 0, unit)
-    if not charge.processor_key:
+    if not charge.processor_key or not charge.processor_key.startswith(("ch_", "py_")):
         return remaining
     route = charge_route(api.settings, charge.provider, charge.broker)
     try:

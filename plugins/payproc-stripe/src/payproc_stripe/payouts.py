@@ -5,9 +5,11 @@ Stripe calls (on the provider's connected account outside LOCAL mode):
 * ``create_transfer``: ``POST /v1/payouts``;
 * ``reconcile_transfers``: ``GET /v1/payouts?status=paid&created[gt]=…``,
   following ``starting_after`` until ``has_more`` is false;
-* ``retrieve_bank``: ``GET /v1/account`` or ``GET /v1/accounts/{id}`` (the
-  default external account), ``GET /v1/balance``;
-* ``update_bank``: ``POST /v1/accounts/{id}`` with ``external_account``.
+* ``retrieve_bank``: ``GET /v1/account`` (LOCAL: the platform's own) or
+  ``GET /v1/accounts/{id}`` (the default external account), ``GET /v1/balance``;
+* ``update_bank``: ``POST /v1/accounts/{id}`` with ``external_account``
+  (connected accounts only: Stripe's API does not change an account's own
+  bank account, so LOCAL mode refuses before any call).
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from payproc.types import BankInfo, Party, TransferRecord
 
 from .amounts import check_payout, from_stripe, to_stripe
 from .api import StripeApi
+from .builders import statement_descriptor_suffix
 from .charges import timestamp
-from .payments import statement_descriptor_suffix
 from .routing import Route, transfer_route
 
 __all__ = ["Payouts"]
@@ -76,7 +78,7 @@ class Payouts:
     def _account(self, route: Route, party: str) -> dict[str, Any]:
         if route.account:
             return self.api.request(route, self.api.v1.accounts.retrieve, route.account, setup_party=party)
-        return self.api.request(route, self.api.v1.account.retrieve, setup_party=party)
+        return self.api.request(route, self.api.v1.accounts.retrieve_current, setup_party=party)
 
     def retrieve_bank(self, provider: Party, broker: Party, includes_balance: bool) -> BankInfo:
         route = transfer_route(self.api.settings, provider)
@@ -109,11 +111,17 @@ class Payouts:
 
     def update_bank(self, provider: Party, bank_token: str) -> BankInfo:
         route = transfer_route(self.api.settings, provider)
-        account_id = route.account or str(self._account(route, provider.slug)["id"])
+        if not route.account:
+            # POST /v1/accounts/{id} "updates a connected account": an account's own
+            # bank account (LOCAL mode pays out to the platform's) is set in the Dashboard.
+            raise ProcessorError(
+                "in LOCAL mode payouts go to the platform's own bank account, which Stripe lets you change "
+                "only in its Dashboard (the API updates connected accounts)"
+            )
         account = self.api.request(
             route,
             self.api.v1.accounts.update,
-            account_id,
+            route.account,
             params={"external_account": bank_token},
             setup_party=provider.slug,
         )

@@ -15,7 +15,12 @@ from typing import Any
 from payproc.settings import BackendSettings
 from pydantic import Field, SecretStr, field_validator
 
-__all__ = ["Mode", "StripeSettings"]
+__all__ = ["API_VERSION", "Mode", "StripeSettings"]
+
+#: The Stripe API version payproc-stripe is written and tested for: the one
+#: stripe 16.1.0 generates its request parameters for (``stripe/_api_version.py``).
+#: Every request carries it (``Stripe-Version``), whatever the account's default.
+API_VERSION = "2026-10-28.endive"
 
 
 class Mode(enum.IntEnum):
@@ -35,8 +40,9 @@ class StripeSettings(BackendSettings):
     API_BASE: str | None = None
     #: Base URL of Connect OAuth (``https://connect.stripe.com``; ``API_BASE`` when only that is set).
     CONNECT_BASE: str | None = None
-    #: Pin the API version; the SDK's own version when unset.
-    API_VERSION: str | None = None
+    #: The ``Stripe-Version`` sent on every request. Another value is the
+    #: user's explicit choice: payproc-stripe is tested against the default only.
+    API_VERSION: str = Field(default=API_VERSION, pattern=r"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$")
     #: Network retries the SDK makes (with the same idempotency key).
     MAX_NETWORK_RETRIES: int = Field(default=2, ge=0, le=10)
     #: Seconds before a request is abandoned (its outcome is then unknown).

@@ -1,0 +1,69 @@
+"""Refunds, with the broker's application-fee part.
+
+Stripe calls: ``POST /v1/refunds`` (``refund_application_fee=false``;
+``reverse_transfer=true`` for destination charges, so the provider gives back
+its share of the refund), then ``POST /v1/application_fees/{id}/refunds`` on
+the platform for the broker's part.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from payproc.errors import IntegrityMismatch, ProcessorError
+from payproc.types import ChargeRef, RefundResult
+
+from .amounts import from_stripe, to_stripe
+from .api import StripeApi
+from .builders import IDEMPOTENCY_METADATA
+from .charges import timestamp
+from .routing import Route, charge_route
+
+__all__ = ["Refunds"]
+
+
+class Refunds:
+    def __init__(self, api: StripeApi) -> None:
+        self.api = api
+
+    def refund_charge(self, charge: ChargeRef, amount: int, broker_amount: int, idempotency_key: str) -> RefundResult:
+        if not charge.processor_key:
+            raise ProcessorError("cannot refund a charge Stripe never confirmed (no processor key)")
+        route = charge_route(self.api.settings, charge.provider, charge.broker)
+        target = "payment_intent" if charge.processor_key.startswith("pi_") else "charge"
+        params: dict[str, Any] = {
+            target: charge.processor_key,
+            "amount": to_stripe(amount, charge.currency),
+            "refund_application_fee": False,
+            "metadata": {IDEMPOTENCY_METADATA: idempotency_key},
+            "expand": ["charge"],
+        }
+        if route.destination:
+            params["reverse_transfer"] = True
+        refund = self.api.request(route, self.api.v1.refunds.create, params=params, idempotency_key=idempotency_key)
+        currency = refund["currency"]
+        refunded = from_stripe(refund["amount"], currency)
+        if currency != charge.currency or refunded != amount:
+            raise IntegrityMismatch(f"Stripe refunded {refunded} {currency} for a refund of {amount} {charge.currency}")
+        fee_refunded = 0
+        stripe_charge = refund.get("charge") if isinstance(refund.get("charge"), dict) else {}
+        fee = stripe_charge.get("application_fee")
+        fee_id = fee.get("id") if isinstance(fee, dict) else fee
+        if broker_amount > 0 and fee_id:
+            # Application fees belong to the platform: no Stripe-Account.
+            fee_refund = self.api.request(
+                Route(),
+                self.api.v1.application_fees.refunds.create,
+                fee_id,
+                params={"amount": to_stripe(broker_amount, charge.currency)},
+                idempotency_key=f"{idempotency_key}:fee",
+                setup_party=charge.broker.slug,
+            )
+            fee_refunded = from_stripe(fee_refund["amount"], fee_refund["currency"])
+        return RefundResult(
+            processor_key=refund["id"],
+            amount=refunded,
+            currency=currency,
+            created_at=timestamp(refund.get("created")),
+            broker_fee_refunded=fee_refunded,
+        )
