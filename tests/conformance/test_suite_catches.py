@@ -33,7 +33,7 @@ from payproc.hookspecs import BACKEND_HOOKS
 
 class Harness(_module.FakeHarness):
     backend = {backend!r}
-    capabilities = frozenset(BACKEND_HOOKS) - frozenset({undeclared!r})
+    capabilities = _module.FakeHarness.capabilities - frozenset({undeclared!r})
 
 
 @pytest.fixture

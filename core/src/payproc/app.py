@@ -23,6 +23,7 @@ from .flows import cards, refunds, transfers, webhooks
 from .flows import checkout as checkout_flow
 from .flows._common import to_party
 from .ledger import BooksReport, balances, check_books
+from .phone import normalize_phone
 from .settings import Settings, load_settings
 from .types import BankInfo, CardInfo, Party, ProcessorKeys, TransferRecord
 
@@ -65,11 +66,27 @@ class Payproc:
             self.db.ensure_profile(session, self.settings.BROKER, printable_name=self.settings.BROKER.title())
         self.__dict__.pop("_broker_id", None)
 
-    def add_profile(self, slug: str, printable_name: str = "", email: str | None = None) -> Party:
-        """Create (or return) the profile ``slug``."""
+    def add_profile(self, slug: str, printable_name: str = "", email: str | None = None,
+                    phone: str | None = None) -> Party:
+        """Create (or return) the profile ``slug``. ``phone`` (E.164) is
+        needed by processors that require a contact for recurring payments;
+        an existing profile keeps its details except a phone given here."""
+        number = normalize_phone(phone) if phone is not None else None
         with self.db.transaction() as session:
             profile = self.db.ensure_profile(session, slug, printable_name=printable_name or slug, email=email)
+            if number is not None and profile.phone != number:
+                profile.phone = number
             return to_party(profile)
+
+    def set_phone(self, slug: str, phone: str | None) -> Party:
+        """Set (or, with ``None``, clear) the E.164 phone of profile ``slug``."""
+        number = normalize_phone(phone) if phone is not None else None
+        with self.db.transaction() as session:
+            profile = session.scalar(select(Profile).where(Profile.slug == slug))
+            if profile is None:
+                raise LookupError(f"no profile {slug!r}")
+            profile.phone = number
+            return to_party(profile, is_broker=slug == self.settings.BROKER)
 
     def party(self, slug: str) -> Party:
         with self.db.transaction() as session:

@@ -27,6 +27,18 @@ results; the core records them.
 Event hooks (``charge_updated``, ``card_updated``…) are broadcast to every
 registered plugin, backends and observers (entry-point group
 ``payproc.plugins``) alike. Their return values are ignored.
+
+Contract 1.1 (additive: a backend written for 1.0 keeps working) adds what
+real processors need beyond "token in, success or decline out": payments
+that wait for the customer (``ChargeStatus.AWAITING_CUSTOMER``,
+``REQUIRES_ACTION`` with a :class:`~payproc.types.NextAction`,
+:func:`complete_payment`, :func:`cancel_payment`, :func:`capture_charge`),
+look-ups that settle refunds and payouts whose answer was lost
+(:func:`retrieve_refund`, :func:`retrieve_transfer`), reconciliation
+(:func:`list_payments`), the processor's minimum charge
+(:func:`minimum_amount`), and the backend class attribute
+``webhook_verification`` (``"signed"``, the default, or ``"fetch"``; see
+:class:`~payproc.types.WebhookVerification`).
 """
 
 from __future__ import annotations
@@ -49,13 +61,17 @@ if TYPE_CHECKING:
         ChargeRef,
         CustomerRecord,
         Distribution,
+        NextAction,
         Party,
         PaymentContext,
         PaymentRequest,
         PaymentResult,
         ProcessorKeys,
+        RefundInfo,
+        RefundRef,
         RefundResult,
         TransferRecord,
+        TransferRef,
         WebhookEvent,
     )
 
@@ -88,7 +104,18 @@ BACKEND_HOOKS: tuple[str, ...] = (
     "get_deauthorize_url",
     "list_customers",
     "parse_webhook",
+    # 1.1
+    "complete_payment",
+    "cancel_payment",
+    "capture_charge",
+    "retrieve_refund",
+    "retrieve_transfer",
+    "list_payments",
+    "minimum_amount",
 )
+
+#: The hooks contract 1.1 added; a 1.0 backend has none of them.
+HOOKS_ADDED_IN_1_1: tuple[str, ...] = BACKEND_HOOKS[BACKEND_HOOKS.index("complete_payment"):]
 
 #: Hooks every plugin may implement to observe what happens.
 EVENT_HOOKS: tuple[str, ...] = (
@@ -99,6 +126,10 @@ EVENT_HOOKS: tuple[str, ...] = (
     "transfer_created",
     "bank_updated",
     "renewal_charge_failed",
+    # 1.1
+    "charge_needs_review",
+    "renewal_needs_customer",
+    "transfer_failed",
 )
 
 
@@ -142,11 +173,16 @@ def get_payment_context(
     broker: Party,
     broker_fee_amount: int,
     idempotency_key: str | None,
+    return_url: str | None,
 ) -> PaymentContext:
     """Return what the browser needs to tokenize a card: public key, intent
     client secret, order id… ``amount`` is ``None`` for a card update (no
     payment). ``idempotency_key`` is the charge's key when the context is for
     a charge, so a retried page load reuses the same server-side order.
+
+    ``return_url`` (1.1) is where the customer comes back after a redirect or
+    a challenge; a hosted checkout returns
+    ``PaymentContext(next_action=NextAction(kind=REDIRECT, url=...))``.
     """
 
 
@@ -158,21 +194,39 @@ def create_payment(request: PaymentRequest, reference: str | None) -> PaymentRes
     ``reference`` is the server-side handle the backend returned in
     :class:`~payproc.types.PaymentContext` for this charge (never taken from
     the browser). Send ``request.idempotency_key`` to the processor.
+
+    1.1: when the customer must act (3-D Secure…), return
+    ``status=REQUIRES_ACTION`` with ``next_action`` instead of raising
+    :class:`~payproc.errors.CardError`: the charge is not failed, the
+    customer may still pay. With ``request.save_card``, keep the payment
+    method as the card on file within this same payment and return its
+    ``card_key`` (never a second charge).
     """
 
 
 @hookspec(firstresult=True)
 def create_charge(request: PaymentRequest) -> PaymentResult:
-    """Charge the card on file, ``request.customer.keys.card_key``, off-session
-    (renewals, one-click). Send ``request.idempotency_key`` to the processor."""
+    """Charge the card on file, ``request.customer.keys.card_key`` (renewals,
+    one-click). Send ``request.idempotency_key`` to the processor.
+
+    1.1: ``request.off_session`` says whether the customer is absent. An
+    off-session charge the processor wants the customer to authenticate is
+    ``status=REQUIRES_ACTION`` (the core tells the application through
+    ``renewal_needs_customer``), not a decline.
+    """
 
 
 @hookspec(firstresult=True)
 def retrieve_charge(charge: ChargeRef) -> ChargeInfo:
     """Return the processor's current view of ``charge``: the way an unknown
     outcome is settled. If ``charge.processor_key`` is ``None`` (the outcome of
-    the first call was never seen), find the charge by its idempotency key, or
-    answer ``ChargeStatus.NOT_FOUND``."""
+    the first call was never seen), find the charge by its ``reference`` or
+    idempotency key, or answer ``ChargeStatus.NOT_FOUND``.
+
+    1.1: a context the customer has not used yet is ``AWAITING_CUSTOMER``
+    (never ``NOT_FOUND``: the customer may still pay); one that can no longer
+    be paid is ``CANCELED``; one waiting on the customer's challenge is
+    ``REQUIRES_ACTION``."""
 
 
 @hookspec(firstresult=True)
@@ -196,6 +250,53 @@ def dispute_fee(amount: int, currency: str) -> int:
 @hookspec(firstresult=True)
 def prorate_transfer(amount: int, provider: Party) -> int:
     """The processor's fee for paying out ``amount`` to ``provider``."""
+
+
+@hookspec(firstresult=True)
+def complete_payment(charge: ChargeRef, params: Mapping[str, str]) -> PaymentResult:
+    """The customer came back: from a redirect (``params`` is the return
+    URL's query) or from the processor's browser script (the fields it
+    hands the page). Verify with the processor — ``params`` only say where
+    to look and are never proof of payment — and return the outcome. Called
+    again for the same charge (a second return, a reload) it answers the
+    same. (1.1)"""
+
+
+@hookspec(firstresult=True)
+def cancel_payment(charge: ChargeRef) -> ChargeInfo:
+    """Cancel a payment the customer abandoned, so that it can no longer be
+    paid, and return the processor's view afterwards: ``CANCELED``, or
+    ``SUCCEEDED`` if the customer paid in the meantime. The core expires a
+    charge only on ``CANCELED``. (1.1)"""
+
+
+@hookspec(firstresult=True)
+def capture_charge(charge: ChargeRef) -> PaymentResult:
+    """Capture an authorized payment (``EventType.CHARGE_AUTHORIZED``,
+    ``ChargeStatus.PENDING`` with an authorization), for processors that
+    authorize first and refund what is not captured in time. (1.1)"""
+
+
+@hookspec(firstresult=True)
+def minimum_amount(currency: str) -> int:
+    """The smallest charge the processor accepts in ``currency`` (minor
+    units). The core refuses smaller amounts before calling the backend.
+    (1.1)"""
+
+
+@hookspec(firstresult=True)
+def list_payments(since: datetime, until: datetime) -> Sequence[ChargeInfo]:
+    """The processor's payments created in ``[since, until)``, with their
+    ``idempotency_key`` when the processor keeps it: reconciliation finds
+    the ones the core does not know. (1.1)"""
+
+
+@hookspec(firstresult=True)
+def retrieve_refund(refund: RefundRef) -> RefundInfo:
+    """The processor's view of one refund: how a refund whose answer was
+    lost is settled. Without ``refund.processor_key``, find it by
+    ``refund.idempotency_key``; ``RefundStatus.NOT_FOUND`` only when the
+    processor certainly has no such refund. (1.1)"""
 
 
 # --- the card on file -------------------------------------------------------
@@ -224,7 +325,18 @@ def retrieve_card(subscriber: Party, broker: Party) -> CardInfo | None:
 def create_transfer(
     provider: Party, amount: int, currency: str, descr: str | None, idempotency_key: str
 ) -> TransferRecord:
-    """Pay ``amount`` out to ``provider``'s bank account."""
+    """Pay ``amount`` out to ``provider``'s bank account.
+
+    1.1: ``idempotency_key`` is stable for one intended payout (an
+    application's retry sends the same key): send it to the processor, or
+    keep it with the payout where the processor has no idempotency."""
+
+
+@hookspec(firstresult=True)
+def retrieve_transfer(transfer: TransferRef) -> TransferRecord | None:
+    """The processor's view of one payout (how a payout whose answer was
+    lost is settled); ``None`` when the processor certainly has none with
+    ``transfer.idempotency_key``. (1.1)"""
 
 
 @hookspec(firstresult=True)
@@ -319,3 +431,23 @@ def bank_updated(provider: Party) -> None:
 @hookspec
 def renewal_charge_failed(customer: Party, amount: int, currency: str, final_notice: bool) -> None:
     """A renewal on the card on file failed."""
+
+
+@hookspec
+def charge_needs_review(charge: ChargeRef, reason: str) -> None:
+    """Money moved in a way the core did not expect — a success reported for
+    a charge already failed or expired (it is booked: money received wins),
+    an amount that does not match. A person should look. (1.1)"""
+
+
+@hookspec
+def renewal_needs_customer(customer: Party, charge: ChargeRef, next_action: NextAction) -> None:
+    """An off-session renewal needs the customer (3-D Secure): bring them
+    back with ``next_action`` (or a page of the application's that calls
+    ``Payproc.complete``). Not a decline. (1.1)"""
+
+
+@hookspec
+def transfer_failed(provider: Party, transfer: TransferRecord) -> None:
+    """A payout came back (the bank refused it); its booking is reversed.
+    (1.1)"""

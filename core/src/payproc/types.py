@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import SecretStr
 
 __all__ = [
+    "ActionKind",
     "BankInfo",
     "BrowserIntegration",
     "CardInfo",
@@ -25,17 +26,26 @@ __all__ = [
     "ChargeRef",
     "ChargeStatus",
     "CustomerRecord",
+    "DisputeInfo",
+    "DisputeKind",
     "Distribution",
     "EventType",
+    "NextAction",
     "Party",
     "PaymentContext",
     "PaymentRequest",
     "PaymentResult",
     "ProcessorKeys",
     "Receipt",
+    "RefundInfo",
+    "RefundRef",
     "RefundResult",
+    "RefundStatus",
     "TransferRecord",
+    "TransferRef",
+    "TransferStatus",
     "WebhookEvent",
+    "WebhookVerification",
 ]
 
 
@@ -67,6 +77,9 @@ class Party:
     email: str | None = None
     keys: ProcessorKeys = field(default_factory=ProcessorKeys)
     is_broker: bool = False
+    #: E.164 (``+919876543210``), validated by the core; some processors
+    #: require it for recurring payments (Razorpay's ``contact``). (1.1)
+    phone: str | None = None
 
     @property
     def name(self) -> str:
@@ -84,12 +97,72 @@ class Receipt:
 
 
 class ChargeStatus(str, enum.Enum):
-    """A charge as the processor sees it."""
+    """A charge as the processor sees it.
+
+    Only ``FAILED`` and ``CANCELED`` say the customer can no longer pay;
+    ``NOT_FOUND`` says the processor never received the attempt. The other
+    answers leave the charge in progress: the customer may still pay.
+    """
 
     PENDING = "pending"  # authorized or processing; not money yet
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     NOT_FOUND = "not_found"  # the processor has no such charge
+    #: A payment context exists at the processor (an unconfirmed
+    #: PaymentIntent, an order with no payment) and the customer has not
+    #: tried to pay yet; they still may. (1.1)
+    AWAITING_CUSTOMER = "awaiting_customer"
+    #: The customer must act (3-D Secure, a redirect, an OTP): see
+    #: ``next_action``. (1.1)
+    REQUIRES_ACTION = "requires_action"
+    #: The processor says this payment can no longer be made (a cancelled
+    #: intent, an expired order). (1.1)
+    CANCELED = "canceled"
+
+
+class ActionKind(str, enum.Enum):
+    """How the customer is brought to act on a payment (1.1)."""
+
+    #: Send the customer's browser to ``NextAction.url``; they come back to
+    #: the return URL and the core calls ``complete_payment``.
+    REDIRECT = "redirect"
+    #: The processor's own browser script finishes the payment in the page
+    #: (Stripe.js ``confirmCardPayment``, Razorpay Checkout, Flutterwave
+    #: inline) with ``NextAction.values``.
+    SCRIPT = "script"
+
+
+@dataclass(frozen=True, slots=True)
+class NextAction:
+    """What the customer must do to finish a payment (1.1).
+
+    ``values`` go to the browser as they are (a client secret, an order id):
+    none of them may be a server secret.
+    """
+
+    kind: ActionKind
+    url: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    expires_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (stored with the charge, sent to the page)."""
+        return {
+            "kind": self.kind.value,
+            "url": self.url,
+            "values": dict(self.values),
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NextAction:
+        expires = data.get("expires_at")
+        return cls(
+            kind=ActionKind(data["kind"]),
+            url=data.get("url"),
+            values=dict(data.get("values") or {}),
+            expires_at=datetime.fromisoformat(expires) if expires else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +189,18 @@ class PaymentRequest:
     #: Other fields the browser posted next to the token (e.g.
     #: ``razorpay_signature``). Never card data: the core refuses that.
     browser_fields: Mapping[str, str] = field(default_factory=dict)
+    #: True only when the customer is not there to act (renewals, charges on
+    #: the card on file made by the application). A customer-present payment
+    #: must not be flagged off-session: that is what lets the processor ask
+    #: for 3-D Secure instead of declining. (1.1)
+    off_session: bool = False
+    #: Where the customer's browser comes back after a redirect or a
+    #: challenge; the core's return endpoint for this charge. (1.1)
+    return_url: str | None = None
+    #: Keep the payment method as the customer's card on file as part of
+    #: this one payment (``PaymentResult.card_key``): one purchase is one
+    #: processor charge, whatever the options. (1.1)
+    save_card: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +220,8 @@ class PaymentResult:
     status: ChargeStatus = ChargeStatus.SUCCEEDED
     receipt: Receipt = field(default_factory=Receipt)
     card_key: str | None = None
+    #: With ``status`` ``REQUIRES_ACTION``: what the customer must do. (1.1)
+    next_action: NextAction | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +258,11 @@ class ChargeInfo:
     failure_code: str | None = None
     failure_message: str | None = None
     disputed: bool = False
+    #: With ``status`` ``REQUIRES_ACTION``: what the customer must do. (1.1)
+    next_action: NextAction | None = None
+    #: The key the charge was made with, when the processor keeps it
+    #: (``list_payments`` answers, matched by reconciliation). (1.1)
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +274,43 @@ class RefundResult:
     currency: str
     created_at: datetime
     broker_fee_refunded: int = 0
+
+
+class RefundStatus(str, enum.Enum):
+    """A refund as the processor sees it (1.1)."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    NOT_FOUND = "not_found"  # the processor never received the request
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRef:
+    """A refund the core asked for, for ``retrieve_refund`` (1.1).
+
+    ``processor_key`` is ``None`` when the answer to ``refund_charge`` was
+    never seen: find the refund by ``idempotency_key`` (backends keep it with
+    the refund, in metadata or notes, when the processor has no idempotency
+    of its own).
+    """
+
+    charge: ChargeRef
+    idempotency_key: str
+    amount: int
+    created_at: datetime
+    processor_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundInfo:
+    """The processor's view of one refund (``retrieve_refund``) (1.1)."""
+
+    status: RefundStatus
+    processor_key: str | None = None
+    amount: int = 0
+    currency: str = ""
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +360,23 @@ class CardUpdate:
     card: CardInfo = field(default_factory=CardInfo)
 
 
+class TransferStatus(str, enum.Enum):
+    """A payout as the processor sees it (1.1)."""
+
+    PENDING = "pending"  # created, in transit
+    PAID = "paid"
+    FAILED = "failed"  # the bank returned it: the money is back
+    CANCELED = "canceled"
+
+
 @dataclass(frozen=True, slots=True)
 class TransferRecord:
-    """A payout to a provider's bank account."""
+    """A payout to a provider's bank account.
+
+    ``status`` is a :class:`TransferStatus` value (a plain string in 1.0).
+    ``idempotency_key`` is the key the payout was made with, when the
+    processor keeps it (1.1).
+    """
 
     processor_key: str
     amount: int
@@ -241,6 +384,23 @@ class TransferRecord:
     created_at: datetime
     description: str = ""
     status: str = "paid"
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRef:
+    """A payout the core asked for, for ``retrieve_transfer`` (1.1).
+
+    ``processor_key`` is ``None`` when the answer to ``create_transfer`` was
+    never seen: find the payout by ``idempotency_key``.
+    """
+
+    provider: Party
+    idempotency_key: str
+    amount: int
+    currency: str
+    created_at: datetime
+    processor_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +437,10 @@ class PaymentContext:
     values: Mapping[str, Any]
     token_field: str = "processor_token"
     reference: str | None = None
+    #: A hosted or redirect checkout (PayPal's approve link, Flutterwave's
+    #: ``/v3/payments`` link): the page sends the customer there instead of
+    #: asking for a token; the return comes back to ``complete_payment``. (1.1)
+    next_action: NextAction | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +467,57 @@ class EventType(str, enum.Enum):
     DISPUTE_LOST = "dispute.lost"
     TRANSFER_PAID = "transfer.paid"
     IGNORED = "ignored"
+    # 1.1
+    CHARGE_AUTHORIZED = "charge.authorized"  # authorized, to be captured
+    CHARGE_PENDING = "charge.pending"  # processing (asynchronous methods)
+    CHARGE_REQUIRES_ACTION = "charge.requires_action"
+    CHARGE_CANCELED = "charge.canceled"  # can no longer be paid
+    DISPUTE_CLOSED = "dispute.closed"  # closed with no money moving (inquiry, warning)
+    TRANSFER_FAILED = "transfer.failed"
+
+
+class DisputeKind(str, enum.Enum):
+    """What a dispute is, which decides whether money moves (1.1)."""
+
+    #: Money is taken back from the merchant while the dispute is open.
+    CHARGEBACK = "chargeback"
+    #: A question or early warning (Stripe ``warning_*``, a retrieval
+    #: request): no money moves unless it becomes a chargeback.
+    INQUIRY = "inquiry"
+    #: A second round after a chargeback was decided (Razorpay
+    #: pre-arbitration, an appeal): money may move again.
+    PRE_ARBITRATION = "pre_arbitration"
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeInfo:
+    """The processor's own figures for one dispute (1.1).
+
+    ``amount`` is what is disputed (partial disputes exist) and ``fee`` the
+    processor's dispute fee, both in ``currency``, when the processor says;
+    ``None`` leaves the core's fallback (what is left of the charge, the
+    ``dispute_fee`` hook).
+    """
+
+    processor_key: str
+    kind: DisputeKind = DisputeKind.CHARGEBACK
+    status: str = ""
+    amount: int | None = None
+    currency: str | None = None
+    fee: int | None = None
+
+
+class WebhookVerification(str, enum.Enum):
+    """How a backend proves a webhook came from its processor (1.1); a
+    backend class declares it as ``webhook_verification``."""
+
+    #: A shared secret signs each delivery; without ``WEBHOOK_SECRET`` every
+    #: webhook is refused (fail closed).
+    SIGNED = "signed"
+    #: The processor signs nothing: ``parse_webhook`` reads the object back
+    #: from the processor with the API key before anything changes, so a
+    #: forged body can only repeat what the processor says anyway.
+    FETCH = "fetch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,3 +541,9 @@ class WebhookEvent:
     receipt: Receipt | None = None
     processor_type: str = ""
     livemode: bool = False
+    #: Dispute events: the processor's figures for this dispute. (1.1)
+    dispute: DisputeInfo | None = None
+    #: Payout events (``TRANSFER_PAID``, ``TRANSFER_FAILED``). (1.1)
+    transfer_processor_key: str | None = None
+    #: ``CHARGE_REQUIRES_ACTION``: what the customer must do. (1.1)
+    next_action: NextAction | None = None

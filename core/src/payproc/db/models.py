@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Date,
     DateTime,
@@ -20,11 +22,12 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def utcnow() -> datetime:
@@ -53,11 +56,27 @@ class Base(DeclarativeBase):
 
 
 class ChargeState(str, enum.Enum):
-    CREATED = "created"  # in progress: not (yet) known to have succeeded
+    """Where a charge stands. ``awaiting``, ``requires_action`` and
+    ``created`` are in progress; nothing in progress is ever marked failed
+    on a guess."""
+
+    #: A payment context was issued; the customer has not tried to pay yet
+    #: and still may. Expired only once the processor says it can no longer
+    #: be paid.
+    AWAITING = "awaiting"
+    #: The customer must act (3-D Secure, a redirect): ``next_action``.
+    REQUIRES_ACTION = "requires_action"
+    CREATED = "created"  # attempted; not (yet) known to have succeeded
     DONE = "done"
     FAILED = "failed"
+    #: An abandoned context, cancelled at the processor.
+    EXPIRED = "expired"
     DISPUTED = "disputed"
     LOST = "lost"  # dispute lost: the money went back to the card holder
+
+
+#: States in which the processor may still take the customer's money.
+IN_PROGRESS_STATES: tuple[str, ...] = (ChargeState.AWAITING, ChargeState.REQUIRES_ACTION, ChargeState.CREATED)
 
 
 class Profile(Base):
@@ -75,6 +94,8 @@ class Profile(Base):
     processor_pub_key: Mapped[str | None] = mapped_column(String(255), default=None)
     processor_priv_key: Mapped[str | None] = mapped_column(String(255), default=None)
     processor_refresh_token: Mapped[str | None] = mapped_column(String(255), default=None)
+    #: E.164, for processors that need it (Razorpay recurring payments)
+    phone: Mapped[str | None] = mapped_column(String(16), default=None)
     nb_renewal_attempts: Mapped[int] = mapped_column(Integer, default=0)
     renewal_amount: Mapped[int | None] = mapped_column(BigInteger, default=None)
     renewal_currency: Mapped[str | None] = mapped_column(String(3), default=None)
@@ -111,6 +132,11 @@ class ChargeRow(Base):
     failure_code: Mapped[str | None] = mapped_column(String(64), default=None)
     #: the worker that holds the lease calls the processor; others wait
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    #: what the customer must do (``NextAction.as_dict()``), in requires_action
+    next_action: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    #: money moved in a way the core did not expect; a person should look
+    needs_review: Mapped[bool] = mapped_column(default=False, server_default=false())
+    review_reason: Mapped[str | None] = mapped_column(String(400), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -141,6 +167,9 @@ class RefundRow(Base):
     state: Mapped[str] = mapped_column(String(16), default=RefundState.PENDING)
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
     processor_key: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    failure_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: when settle last asked the processor about this (pending) refund
+    last_checked_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -154,7 +183,11 @@ class DisputeRow(Base):
     __tablename__ = "payproc_dispute"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    charge_id: Mapped[int] = mapped_column(ForeignKey("payproc_charge.id"), unique=True)
+    #: a charge may be disputed more than once (a pre-arbitration after a
+    #: won chargeback); each dispute is one row, named by the processor
+    charge_id: Mapped[int] = mapped_column(ForeignKey("payproc_charge.id"), index=True)
+    processor_key: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    kind: Mapped[str] = mapped_column(String(32), default="chargeback", server_default="chargeback")
     state: Mapped[str] = mapped_column(String(16), default=DisputeState.OPEN)
     amount: Mapped[int] = mapped_column(BigInteger)
     fee: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -162,14 +195,23 @@ class DisputeRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class TransferState(str, enum.Enum):
+    PENDING = "pending"  # asked of the processor (or in transit); not settled
+    PAID = "paid"
+    FAILED = "failed"  # the processor or the bank refused it; booking reversed
+
+
 class TransferRow(Base):
-    """A payout to a provider's bank, as the processor reported it."""
+    """A payout to a provider's bank. Recorded with its idempotency key before
+    the processor is asked, so a retry or a lost answer never pays twice."""
 
     __tablename__ = "payproc_transfer"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("payproc_profile.id"), index=True)
-    processor_key: Mapped[str] = mapped_column(String(255), unique=True)
+    processor_key: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    state: Mapped[str] = mapped_column(String(16), default=TransferState.PAID, server_default="paid")
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(String(400), default="")

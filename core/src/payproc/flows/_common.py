@@ -41,6 +41,7 @@ def to_party(profile: Profile, *, is_broker: bool = False) -> Party:
             refresh_token=SecretStr(profile.processor_refresh_token) if profile.processor_refresh_token else None,
         ),
         is_broker=is_broker,
+        phone=profile.phone,
     )
 
 

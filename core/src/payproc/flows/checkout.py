@@ -95,6 +95,7 @@ def payment_context(
         context: PaymentContext = backend.call(
             "get_payment_context", subscriber=parties[0], amount=amount, currency=currency,
             provider=parties[1], broker=parties[2], broker_fee_amount=broker_fee_amount, idempotency_key=key,
+            return_url=None,
         )
     except InvalidInput:
         if key is not None:  # refused before anything was sent: not a charge in progress
