@@ -22,12 +22,29 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from .settings import BackendSettings
+    from .types import WebhookVerification
 
 # pydantic and pydantic-settings (payproc.settings) are imported when a
 # backend is loaded, not with this module: ``payproc backends`` only needs
 # :func:`backend_capabilities`.
 
 __all__ = ["Backend", "load_backend"]
+
+
+def webhook_verification(backend_cls: type[Any]) -> WebhookVerification:
+    """A backend class's declared webhook verification (contract 1.1),
+    ``signed`` by default; anything else is a configuration error that names
+    the two choices."""
+    from .types import WebhookVerification
+
+    declared = getattr(backend_cls, "webhook_verification", WebhookVerification.SIGNED)
+    try:
+        return WebhookVerification(declared)
+    except ValueError:
+        choices = ", ".join(repr(kind.value) for kind in WebhookVerification)
+        raise ConfigurationError(
+            f"backend {backend_cls.__name__} declares webhook_verification={declared!r}; expected one of {choices}"
+        ) from None
 
 
 def backend_capabilities(backend_cls: type[Any]) -> frozenset[str]:
@@ -80,6 +97,12 @@ class Backend:
     @property
     def experimental(self) -> bool:
         return bool(getattr(self.backend_cls, "experimental", False))
+
+    @property
+    def webhook_verification(self) -> WebhookVerification:
+        """How this backend verifies webhooks (its class attribute
+        ``webhook_verification``; ``"signed"`` when it does not say)."""
+        return webhook_verification(self.backend_cls)
 
     @property
     def token_field(self) -> str:
