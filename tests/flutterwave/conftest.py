@@ -1,12 +1,11 @@
-"""Fixtures of the Flutterwave backend's tests.
+"""Fixtures of the Flutterwave v3 backend's tests.
 
-By default everything runs against the fake server in :mod:`fakeserver`
-(127.0.0.1, free port). With ``FLUTTERWAVE_TEST_PUB_KEY`` and
-``FLUTTERWAVE_TEST_SEC_KEY`` set, the scenario tests (those that only use
-``payproc_harness``/``backend``) run against Flutterwave's sandbox instead,
-and the tests that need the fake's backdoor or fault injection are skipped
-with that reason. Run the sandbox mode without pytest-socket's
-``--disable-socket``.
+Everything runs against the fake v3 server in :mod:`fakeserver` (127.0.0.1,
+free port). Every connection of the process is recorded by :mod:`netguard`
+and one that would leave loopback is refused and fails the run; the one
+exception is the sandbox smoke test (``test_flw_sandbox.py``), which reaches
+Flutterwave's API only when ``FLW_TEST_SECRET_KEY`` is set. The legacy v2
+path's tests live in ``legacy/`` (they need the ``[rave]`` extra).
 """
 
 from __future__ import annotations
@@ -14,22 +13,21 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 
-def _load(name: str) -> Any:
+def _load(name: str, directory: Path | None = None, prefix: str = "payproc_flutterwave_tests_") -> Any:
     """Load a sibling module under a unique name: other backends' test
     directories have a ``harness.py`` too."""
-    unique = f"payproc_flutterwave_tests_{name}"
+    unique = prefix + name
     if unique in sys.modules:
         return sys.modules[unique]
-    spec = importlib.util.spec_from_file_location(unique, Path(__file__).with_name(f"{name}.py"))
+    path = (directory or Path(__file__).parent) / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(unique, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[unique] = module
@@ -42,16 +40,13 @@ _fakeserver = _load("fakeserver")
 _load("helpers")
 _harness = _load("harness")
 FakeFlutterwave, FakeServer = _fakeserver.FakeFlutterwave, _fakeserver.FakeServer
-FlutterwaveHarness, sandbox_settings = _harness.FlutterwaveHarness, _harness.sandbox_settings
+FlutterwaveHarness = _harness.FlutterwaveHarness
 PUB_KEY, SEC_KEY, WEBHOOK_HASH = _fakeserver.PUB_KEY, _fakeserver.SEC_KEY, _fakeserver.WEBHOOK_HASH
 
-#: Where rave_python would write its identity cache if anything asked it to.
-SDK_STATE_PATH = Path(tempfile.gettempdir()) / f"payproc-flw-sdk-state-{os.getpid()}.json"
-os.environ["FLW_SDK_STATE_PATH"] = str(SDK_STATE_PATH)
-
-SANDBOX = sandbox_settings()
-if SANDBOX is not None:  # the one remote host these tests may reach
-    GUARD.allowed_hosts.add(urlsplit(SANDBOX.get("API_BASE") or "https://ravesandboxapi.flutterwave.com/").hostname or "")
+#: The one remote host these tests may reach, and only with sandbox keys.
+SANDBOX_KEY = os.environ.get("FLW_TEST_SECRET_KEY")
+if SANDBOX_KEY:
+    GUARD.allowed_hosts.add("api.flutterwave.com")
 GUARD.install()
 
 
@@ -64,18 +59,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture(scope="session")
 def fake_server() -> Iterator[Any]:
-    if SANDBOX is not None:
-        yield None
-        return
     with FakeServer(FakeFlutterwave(PUB_KEY, SEC_KEY)) as server:
         yield server
 
 
 @pytest.fixture
 def fake(fake_server: Any) -> Any:
-    """The fake's state, fresh for each test (skips in sandbox mode)."""
-    if fake_server is None:
-        pytest.skip("needs the fake Flutterwave server's backdoor and fault injection")
+    """The fake's state, fresh for each test."""
     fake_server.app.reset()
     return fake_server.app
 
@@ -94,12 +84,8 @@ def fake_settings(server: Any, **overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def payproc_harness(fake_server: Any) -> Any:
-    if fake_server is None:
-        assert SANDBOX is not None
-        return FlutterwaveHarness(SANDBOX)
-    fake_server.app.reset()
-    return FlutterwaveHarness(fake_settings(fake_server), fake_server.app)
+def payproc_harness(fake: Any, fake_server: Any) -> Any:
+    return FlutterwaveHarness(fake_settings(fake_server), fake)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 from payproc.types import ChargeRef, Party, PaymentRequest, PaymentResult
 
 SUBSCRIBER = Party(slug="xia", printable_name="Xia", email="xia@example.com")
+OTHER = Party(slug="yan", printable_name="Yan", email="yan@example.com")
 PROVIDER = Party(slug="cowork", printable_name="Cowork")
 BROKER = Party(slug="broker", printable_name="Broker", is_broker=True)
 
@@ -18,16 +19,18 @@ def new_key() -> str:
     return f"charge-{uuid.uuid4().hex}"
 
 
-def context(backend: Any, amount: int, currency: str, key: str) -> Any:
+def context(backend: Any, amount: int | None, currency: str | None, key: str | None,
+            return_url: str | None = None, subscriber: Party = SUBSCRIBER) -> Any:
     return backend.call(
-        "get_payment_context", subscriber=SUBSCRIBER, amount=amount, currency=currency,
-        provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key,
+        "get_payment_context", subscriber=subscriber, amount=amount, currency=currency,
+        provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key, return_url=return_url,
     )
 
 
-def request(amount: int, currency: str, key: str, token: str | None = "ignored") -> PaymentRequest:
-    return PaymentRequest(amount=amount, currency=currency, customer=SUBSCRIBER, provider=PROVIDER,
-                          broker=BROKER, idempotency_key=key, token=token)
+def request(amount: int, currency: str, key: str, token: str | None = "ignored", *,
+            customer: Party = SUBSCRIBER, **options: Any) -> PaymentRequest:
+    return PaymentRequest(amount=amount, currency=currency, customer=customer, provider=PROVIDER,
+                          broker=BROKER, idempotency_key=key, token=token, **options)
 
 
 def charge_ref(result: PaymentResult | None, amount: int, currency: str, key: str, refunded: int = 0,

@@ -1,127 +1,98 @@
-"""The Flutterwave backend (experimental): Flutterwave Inline + the v2 API.
+"""The Flutterwave backend (experimental): Flutterwave's v3 API.
 
-The browser pays with Flutterwave Inline (card numbers never reach the
-application: PCI DSS SAQ A) under a ``tx_ref`` the server chose; the server
-then asks Flutterwave what happened to that ``tx_ref`` (v2 verify) and only
-accepts a transaction that is ``successful`` for exactly the amount and
-currency it asked for.
+The customer pays in Flutterwave's own page — the v3 inline modal
+(``FlutterwaveCheckout``) or the hosted checkout link of ``/v3/payments`` —
+so card numbers never reach the application (PCI DSS SAQ A). The server
+picked the ``tx_ref`` and accepts only what the API then reports for it:
+``successful``, for exactly the amount and currency asked
+(:mod:`.payments`, :mod:`.outcome`). Refunds are found again before any
+retry (:mod:`.refunds`), renewals charge the card token Flutterwave returned
+(:mod:`.cards`), webhooks are checked with ``verif-hash`` and then re-read
+from the API (:mod:`.webhooks`). The calls go through :mod:`.client`
+(httpx). The legacy v2 path lives in :mod:`.legacy`.
 
 Importing this module is cheap (``payproc backends`` imports it to read the
-hookimpl markers): the settings model (pydantic), payproc's types and money
-helpers and the modules that do the work are imported by the methods that
-use them.
+hookimpl markers): the settings model (pydantic), httpx, payproc's types and
+the modules that do the work are imported by the methods that use them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from payproc import hookimpl
-from payproc.errors import (
-    CardError,
-    IntegrityMismatch,
-    ProcessorError,
-    WebhookVerificationError,
-)
+from payproc.errors import CardError, ProcessorError, WebhookVerificationError
 
 if TYPE_CHECKING:
     from payproc.types import (
         BrowserIntegration,
+        CardUpdate,
         ChargeInfo,
         ChargeRef,
-        ChargeStatus,
         Distribution,
         Party,
         PaymentContext,
         PaymentRequest,
         PaymentResult,
-        Receipt,
+        RefundInfo,
+        RefundRef,
         RefundResult,
         WebhookEvent,
     )
     from pydantic import BaseModel
 
+    from .client import FlutterwaveAPI
     from .settings import FlutterwaveSettings
     from .transaction import Transaction
 
-__all__ = ["FlutterwaveBackend", "PaymentMismatch"]
+__all__ = ["FlutterwaveBackend"]
 
-#: The token field of djaodjin-saas's checkout forms, kept for compatibility.
-TOKEN_FIELD = "stripeToken"
-INLINE_SCRIPT = "flwv3-pug/getpaidx/api/flwpbf-inline.js"
+#: What FlutterwaveCheckout's callback (and the hosted checkout's return)
+#: hands the page: the id of the transaction to verify.
+TOKEN_FIELD = "transaction_id"
 
-_NO_CARD_ON_FILE = (
-    "Flutterwave Inline tokenizes a card only by charging it; storing and "
-    "reusing the card token (v2 tokenized charges) is not implemented by this "
-    "experimental backend"
-)
 _NO_PAYOUTS = (
-    "payouts need the provider's bank code, account number and beneficiary "
-    "details (v2 transfers), which a payproc Party does not carry"
+    "v3 transfers need the provider's bank (account_bank and account_number, or a Flutterwave "
+    "beneficiary), which payproc does not keep for Flutterwave, and a transfer whose answer was lost "
+    "cannot be found again by its reference (GET /v3/transfers/{id} needs Flutterwave's id)"
 )
-
-
-class PaymentMismatch(CardError, IntegrityMismatch):
-    """Flutterwave reports a transaction under our ``tx_ref`` for another
-    amount or currency than we asked (the browser can change what Inline
-    charges). It is both a refused payment (the checkout fails, with the
-    transaction's reference so it can be refunded) and an integrity error."""
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _receipt(transaction: Transaction) -> Receipt:
-    from payproc.types import Receipt
-
-    return Receipt(
-        last4=transaction.card_last4,
-        exp_date=transaction.card_exp,
-        card_name=transaction.card_name,
-        brand=transaction.card_brand,
-    )
-
-
-def _status(transaction: Transaction) -> ChargeStatus:
-    from payproc.types import ChargeStatus
-
-    if transaction.successful:
-        return ChargeStatus.SUCCEEDED
-    if transaction.failed:
-        return ChargeStatus.FAILED
-    return ChargeStatus.PENDING
+_NO_OAUTH = "Flutterwave has no OAuth account connection"
 
 
 class FlutterwaveBackend:
-    """payproc backend for Flutterwave. **Experimental.**"""
+    """payproc backend for Flutterwave's v3 API. **Experimental.**"""
 
     name = "flutterwave"
-    contract = ">=1.0,<2"
+    contract = ">=1.1,<2"
     experimental = True
+    #: verif-hash is a shared secret (fail closed without it); the backend
+    #: also re-reads every transaction from the API before reporting it.
+    webhook_verification = "signed"
     unsupported: ClassVar[dict[str, str]] = {
-        "create_charge": _NO_CARD_ON_FILE,
-        "create_or_update_card": _NO_CARD_ON_FILE,
-        "delete_card": _NO_CARD_ON_FILE,
-        "retrieve_card": _NO_CARD_ON_FILE,
+        "retrieve_card": "Flutterwave v3 has no endpoint that describes a card token",
         "create_transfer": _NO_PAYOUTS,
         "reconcile_transfers": _NO_PAYOUTS,
+        "retrieve_transfer": _NO_PAYOUTS,
         "retrieve_bank": _NO_PAYOUTS,
         "update_bank": _NO_PAYOUTS,
         "get_deposit_context": _NO_PAYOUTS,
         "prorate_transfer": _NO_PAYOUTS,
-        "connect_auth": "Flutterwave has no OAuth account connection",
-        "get_authorize_url": "Flutterwave has no OAuth account connection",
-        "get_deauthorize_url": "Flutterwave has no OAuth account connection",
-        "list_customers": "the v2 API has no customer search",
+        "connect_auth": _NO_OAUTH,
+        "get_authorize_url": _NO_OAUTH,
+        "get_deauthorize_url": _NO_OAUTH,
+        "list_customers": "this backend keeps no Flutterwave customers (a card token and an email are enough)",
         "dispute_fee": "Flutterwave publishes no dispute fee through its API",
+        "cancel_payment": "Flutterwave v3 has no call that cancels a checkout's tx_ref: an abandoned checkout "
+                          "stays awaiting the customer",
+        "capture_charge": "inline and hosted checkouts charge at once: there is no authorization to capture",
+        "list_payments": "not implemented yet for Flutterwave (GET /v3/transactions could serve it)",
+        "minimum_amount": "Flutterwave publishes no minimum charge per currency",
     }
 
     def __init__(self) -> None:
         self._settings: FlutterwaveSettings | None = None
-        self._client: Any = None
+        self._api: FlutterwaveAPI | None = None
 
     # --- set-up -------------------------------------------------------------
 
@@ -132,14 +103,11 @@ class FlutterwaveBackend:
         return FlutterwaveSettings
 
     @hookimpl
-    def configure(self, settings: BaseModel) -> None:
-        from .sdk import FlutterwaveClient
-        from .settings import FlutterwaveSettings
+    def configure(self, settings: FlutterwaveSettings) -> None:
+        from .client import FlutterwaveAPI
 
-        if not isinstance(settings, FlutterwaveSettings):
-            settings = FlutterwaveSettings.model_validate(settings.model_dump())
         self._settings = settings
-        self._client = FlutterwaveClient(settings)  # the SDK object is built on first use
+        self._api = FlutterwaveAPI(settings)  # its httpx client is built on first use
 
     @property
     def settings(self) -> FlutterwaveSettings:
@@ -147,221 +115,209 @@ class FlutterwaveBackend:
             raise ProcessorError("the Flutterwave backend is not configured")
         return self._settings
 
-    def _verify(self, tx_ref: str) -> Transaction:
-        if self._client is None:
+    @property
+    def api(self) -> FlutterwaveAPI:
+        if self._api is None:
             raise ProcessorError("the Flutterwave backend is not configured")
-        transaction, _sdk_view = self._client.verify(tx_ref)
-        return transaction  # type: ignore[no-any-return]
+        return self._api
+
+    def _verify(self, tx_ref: str) -> Transaction:
+        """The transaction Flutterwave holds under ``tx_ref``."""
+        from .payments import verify_ref
+
+        return verify_ref(self.api, tx_ref)
+
+    def _transaction(self, charge: ChargeRef) -> Transaction:
+        """The charge's transaction: by its id once known, else by the
+        ``tx_ref`` the core stored (or derives again from the key)."""
+        from .payments import verify_id
+
+        if charge.processor_key and charge.processor_key.isdigit():
+            return verify_id(self.api, charge.processor_key)
+        return self._verify(self._tx_ref(charge))
+
+    @staticmethod
+    def _tx_ref(charge: ChargeRef) -> str:
+        from .refs import tx_ref_for
+
+        return charge.reference or tx_ref_for(charge.idempotency_key)
 
     @hookimpl
     def browser_integration(self) -> BrowserIntegration:
         from payproc.types import BrowserIntegration
 
+        from .settings import INLINE_SCRIPT
+
         return BrowserIntegration(
             token_field=TOKEN_FIELD,
-            script_urls=(self.settings.api_base + INLINE_SCRIPT,),
-            notes="Flutterwave Inline (getpaidSetup) with PBFPubKey, txref, amount, currency from the payment context",
+            script_urls=(INLINE_SCRIPT,) if self.settings.CHECKOUT == "inline" else (),
+            notes="Flutterwave v3: FlutterwaveCheckout(values) whose callback posts data.transaction_id; "
+                  "or, with CHECKOUT='hosted', the redirect to next_action.url and back to the return URL",
         )
 
     # --- payments -----------------------------------------------------------
 
     @hookimpl
     def get_payment_context(
-        self, subscriber: Party, amount: int | None, currency: str | None, idempotency_key: str | None
+        self, subscriber: Party, amount: int | None, currency: str | None, idempotency_key: str | None,
+        return_url: str | None,
     ) -> PaymentContext:
         from payproc.money import normalize_currency
         from payproc.types import PaymentContext
 
         from .amounts import to_flutterwave
+        from .payments import checkout_values, hosted_link
         from .refs import new_tx_ref, tx_ref_for
 
-        pub_key = self.settings.PUB_KEY
-        values: dict[str, Any] = {"FLUTTERWAVE_PUB_KEY": pub_key, "PBFPubKey": pub_key}
         if amount is None or currency is None:
-            return PaymentContext(values=values, token_field=TOKEN_FIELD)
+            # Flutterwave tokenizes a card only by charging it (see cards.py).
+            return PaymentContext(values={"public_key": self.settings.PUB_KEY}, token_field=TOKEN_FIELD)
         tx_ref = tx_ref_for(idempotency_key) if idempotency_key else new_tx_ref()
         major, code = to_flutterwave(amount, normalize_currency(currency))
-        values.update(
-            txref=tx_ref,
-            flutterwave_invoice_id=tx_ref,
-            amount=major,
-            currency=code,
-        )
-        if subscriber.email:
-            values["customer_email"] = subscriber.email
-        return PaymentContext(values=values, token_field=TOKEN_FIELD, reference=tx_ref)
+        values = checkout_values(self.settings, subscriber, tx_ref, major, code, return_url)
+        action = None
+        if self.settings.CHECKOUT == "hosted":
+            action = hosted_link(self.api, values)
+        return PaymentContext(values=values, token_field=TOKEN_FIELD, reference=tx_ref, next_action=action)
 
     @hookimpl
     def create_payment(self, request: PaymentRequest, reference: str | None) -> PaymentResult:
-        from payproc.types import PaymentResult
+        """The page posts the transaction id FlutterwaveCheckout returned:
+        it only says where to look; the API's answer decides."""
+        import dataclasses
 
+        from payproc.types import ChargeStatus
+
+        from .payments import payment_result, verify_id
         from .refs import tx_ref_for
         from .transaction import TransactionNotFound
 
         tx_ref = reference or tx_ref_for(request.idempotency_key)
+        token = (request.token or "").strip()
         try:
-            transaction = self._verify(tx_ref)
+            transaction = verify_id(self.api, token) if token.isdigit() else self._verify(tx_ref)
         except TransactionNotFound as error:
-            raise CardError(
-                f"Flutterwave has no payment for this checkout ({error.message})", error.code
-            ) from error
-        if transaction.tx_ref != tx_ref:
-            raise IntegrityMismatch(f"Flutterwave answered for {transaction.tx_ref} when asked about {tx_ref}")
-        if transaction.failed:
-            raise CardError(
-                transaction.charge_message or f"the payment was {transaction.status}",
-                transaction.charge_code or transaction.status,
-                charge_processor_key=transaction.flw_ref,
+            raise CardError(f"Flutterwave has no payment for this checkout ({error.message})", error.code) from error
+        result = payment_result(transaction, tx_ref, request.amount, request.currency)
+        if getattr(request, "save_card", False) and result.status is ChargeStatus.SUCCEEDED and transaction.card_token:
+            result = dataclasses.replace(result, card_key=transaction.card_token)
+        return result
+
+    @hookimpl
+    def complete_payment(self, charge: ChargeRef, params: Mapping[str, str]) -> PaymentResult:
+        """The customer came back (``?status=…&tx_ref=…&transaction_id=…``).
+        The params only say where to look: the transaction is verified and
+        must be this charge's ``tx_ref``. No transaction yet (the customer
+        closed the page): still awaiting the customer, who may pay again."""
+        from datetime import datetime, timezone
+
+        from payproc.types import ChargeStatus, PaymentResult
+
+        from .payments import payment_result, verify_id
+        from .transaction import TransactionNotFound
+
+        tx_ref = self._tx_ref(charge)
+        transaction_id = str(params.get("transaction_id") or "").strip()
+        try:
+            if transaction_id.isdigit():
+                transaction = verify_id(self.api, transaction_id)
+            else:
+                transaction = self._verify(tx_ref)
+        except TransactionNotFound:
+            return PaymentResult(
+                processor_key=charge.processor_key or "", amount=charge.amount, currency=charge.currency.lower(),
+                created_at=datetime.now(timezone.utc), status=ChargeStatus.AWAITING_CUSTOMER,
             )
-        self._check_amount(transaction, request.amount, request.currency)
-        if not transaction.flw_ref:
-            raise ProcessorError(f"Flutterwave reported {tx_ref} without its flwref")
-        return PaymentResult(
-            processor_key=transaction.flw_ref,
-            amount=request.amount,
-            currency=request.currency.lower(),
-            created_at=transaction.created or _now(),
-            status=_status(transaction),
-            receipt=_receipt(transaction),
-        )
-
-    @staticmethod
-    def _check_amount(transaction: Transaction, amount: int, currency: str) -> None:
-        from .amounts import to_flutterwave, to_minor
-
-        expected_major, expected_currency = to_flutterwave(amount, currency)
-        if transaction.currency != expected_currency:
-            raise PaymentMismatch(
-                f"Flutterwave charged {transaction.currency}, not {expected_currency}",
-                "currency_mismatch",
-                charge_processor_key=transaction.flw_ref,
-            )
-        if to_minor(transaction.amount, currency) != amount:
-            raise PaymentMismatch(
-                f"Flutterwave charged {transaction.amount} {transaction.currency}, "
-                f"not {expected_major} {expected_currency}",
-                "amount_mismatch",
-                charge_processor_key=transaction.flw_ref,
-            )
-
-    @staticmethod
-    def _tx_ref(charge: ChargeRef) -> str:
-        """The charge's ``tx_ref``: the one the core stored from the payment
-        context (``reference``), else derived again from the idempotency key
-        (charges stored before the core kept references). The stored one
-        stays right whatever made it: a context without an idempotency key
-        (random ``tx_ref``) or a future change of :func:`tx_ref_for`."""
-        from .refs import tx_ref_for
-
-        return charge.reference or tx_ref_for(charge.idempotency_key)
+        return payment_result(transaction, tx_ref, charge.amount, charge.currency)
 
     @hookimpl
     def retrieve_charge(self, charge: ChargeRef) -> ChargeInfo:
         from payproc.types import ChargeInfo, ChargeStatus
 
-        from .amounts import to_minor
+        from .payments import charge_info
         from .transaction import TransactionNotFound
 
         try:
-            transaction = self._verify(self._tx_ref(charge))
+            transaction = self._transaction(charge)
         except TransactionNotFound:
-            return ChargeInfo(processor_key=charge.processor_key, status=ChargeStatus.NOT_FOUND)
-        currency = (transaction.currency or charge.currency).lower()
-        status = _status(transaction)
-        return ChargeInfo(
-            processor_key=transaction.flw_ref or charge.processor_key,
-            status=status,
-            amount=to_minor(transaction.amount, currency) or 0,
-            currency=currency,
-            created_at=transaction.created,
-            receipt=_receipt(transaction),
-            failure_code=(transaction.charge_code or transaction.status) if status is ChargeStatus.FAILED else None,
-            failure_message=transaction.charge_message if status is ChargeStatus.FAILED else None,
-        )
-
-    @hookimpl
-    def refund_charge(self, charge: ChargeRef, amount: int, idempotency_key: str) -> RefundResult:
-        from payproc.money import to_major
-        from payproc.types import RefundResult
-
-        from .amounts import to_minor
-        from .transaction import as_decimal
-
-        # The v2 refund endpoint takes no idempotency key (see README).
-        if not charge.processor_key:
-            raise ProcessorError("cannot refund a charge Flutterwave never confirmed (no flwRef)")
-        record = self._client.refund(charge.processor_key, to_major(amount, charge.currency))
-        refunded = as_decimal(record.get("AmountRefunded", record.get("amountRefunded")))
-        if refunded is not None and to_minor(refunded, charge.currency) != amount:
-            raise IntegrityMismatch(
-                f"Flutterwave refunded {refunded} {charge.currency.upper()}, "
-                f"not {to_major(amount, charge.currency)}"
-            )
-        key = record.get("id") or record.get("Id")
-        if key is None:
-            raise ProcessorError(f"Flutterwave's refund of {charge.processor_key} carries no id")
-        created = record.get("createdAt")
-        created_at = None
-        if isinstance(created, str):
-            try:
-                created_at = datetime.fromisoformat(created.replace("Z", "+00:00"))
-            except ValueError:
-                created_at = None
-        return RefundResult(
-            processor_key=str(key),
-            amount=amount,
-            currency=charge.currency.lower(),
-            created_at=created_at or _now(),
-        )
+            # A context was issued (its tx_ref is stored): the customer may
+            # still pay with it. Without one, nothing was ever sent.
+            status = ChargeStatus.AWAITING_CUSTOMER if charge.reference else ChargeStatus.NOT_FOUND
+            return ChargeInfo(processor_key=charge.processor_key, status=status)
+        return charge_info(transaction, charge.currency)
 
     @hookimpl
     def charge_distribution(self, charge: ChargeRef, refunded: int) -> Distribution:
-        """The provider gets the charge less Flutterwave's ``appfee`` (when
-        the merchant bears it); nothing remains, no fee is counted."""
-        from payproc.types import Distribution
-
-        from .amounts import fee_to_minor
+        """The provider gets what is left less Flutterwave's fees as the
+        transaction reports them (``app_fee``, ``merchant_fee``)."""
+        from .outcome import distribution
         from .transaction import TransactionNotFound
 
-        currency = charge.currency.lower()
-        available = charge.amount - refunded
-        fee = 0
-        if available > 0:
+        transaction = None
+        if charge.amount - refunded > 0:
             try:
-                transaction = self._verify(self._tx_ref(charge))
+                transaction = self._transaction(charge)
             except TransactionNotFound as error:
                 raise ProcessorError(f"Flutterwave has no transaction for charge {charge.processor_key}") from error
-            if transaction.merchant_bears_fee:
-                fee = fee_to_minor(transaction.app_fee, currency)
-        return Distribution(
-            distribute_amount=available - fee,
-            distribute_unit=currency,
-            processor_fee_amount=fee,
-            processor_fee_unit=currency,
-            broker_fee_amount=0,
-            broker_fee_unit=currency,
-        )
+        return distribution(transaction, charge.amount, refunded, charge.currency)
+
+    # --- refunds ------------------------------------------------------------
+
+    @hookimpl
+    def refund_charge(self, charge: ChargeRef, amount: int, idempotency_key: str) -> RefundResult:
+        from .refunds import refund
+
+        return refund(self.api, charge, amount, idempotency_key)
+
+    @hookimpl
+    def retrieve_refund(self, refund: RefundRef) -> RefundInfo:
+        from .refunds import refund_info
+
+        return refund_info(self.api, refund)
+
+    # --- the card on file ---------------------------------------------------
+
+    @hookimpl
+    def create_or_update_card(self, subscriber: Party, token: str) -> CardUpdate:
+        """``token`` is the id of a successful card transaction of
+        ``subscriber`` (see :mod:`.cards`); its card token is kept."""
+        from .cards import card_from_transaction
+        from .payments import verify_id
+        from .transaction import TransactionNotFound
+
+        token = (token or "").strip()
+        if not token.isdigit():
+            raise CardError("a Flutterwave card is kept from the id of a paid card transaction", "invalid_token")
+        try:
+            transaction = verify_id(self.api, token)
+        except TransactionNotFound as error:
+            raise CardError(f"Flutterwave has no transaction {token}", error.code) from error
+        return card_from_transaction(transaction, subscriber)
+
+    @hookimpl
+    def create_charge(self, request: PaymentRequest) -> PaymentResult:
+        from .cards import charge_token
+
+        return charge_token(self.api, request)
+
+    @hookimpl
+    def delete_card(self, subscriber: Party) -> None:
+        """Flutterwave v3 has no call that revokes a card token: forgetting
+        it (the core clears the card key) is how a card is removed, and a
+        forgotten token is never charged again."""
+        return None
 
     # --- webhooks -----------------------------------------------------------
 
     @hookimpl
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
-        from payproc.types import ChargeStatus, EventType, WebhookEvent
-
-        from .amounts import to_minor
         from .transaction import TransactionNotFound
-        from .webhooks import check_verif_hash, read_delivery
+        from .webhooks import charge_event, check_verif_hash, ignored_event, read_delivery
 
         check_verif_hash(headers, self.settings.WEBHOOK_SECRET)
         delivery = read_delivery(body)
         if not delivery.tx_ref:  # transfers, bills…: not about a charge of ours
-            ident = delivery.transaction_id or "unknown"
-            return WebhookEvent(
-                event_id=f"flw:{delivery.processor_type or 'event'}:{ident}",
-                type=EventType.IGNORED,
-                created_at=_now(),
-                processor_type=delivery.processor_type,
-            )
+            return ignored_event(delivery)
         # The header proves the sender knows the hash, not that the body is
         # true: report the state the API gives for this tx_ref.
         try:
@@ -370,21 +326,5 @@ class FlutterwaveBackend:
             raise WebhookVerificationError(
                 f"Flutterwave's API knows no transaction {delivery.tx_ref}: the webhook is not genuine"
             ) from None
-        status = _status(transaction)
-        kind = {
-            ChargeStatus.SUCCEEDED: EventType.CHARGE_SUCCEEDED,
-            ChargeStatus.FAILED: EventType.CHARGE_FAILED,
-        }.get(status, EventType.IGNORED)
-        currency = transaction.currency.lower() if transaction.currency else None
-        ident = transaction.tx_id or delivery.transaction_id or transaction.tx_ref
-        return WebhookEvent(
-            event_id=f"flw:{ident}:{transaction.status}",
-            type=kind,
-            created_at=transaction.created or _now(),
-            charge_processor_key=transaction.flw_ref,
-            amount=to_minor(transaction.amount, currency) if currency else None,
-            currency=currency,
-            receipt=_receipt(transaction),
-            processor_type=delivery.processor_type,
-            livemode=self.settings.production,
-        )
+        return charge_event(transaction, delivery, transaction.tx_id, livemode=not self.settings.test_mode)
+

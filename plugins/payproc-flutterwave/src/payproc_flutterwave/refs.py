@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-__all__ = ["PREFIX", "new_tx_ref", "tx_ref_for"]
+__all__ = ["PREFIX", "new_tx_ref", "refund_tag_for", "tx_ref_for"]
 
 PREFIX = "payproc-"
 
@@ -27,3 +27,11 @@ def tx_ref_for(idempotency_key: str) -> str:
 def new_tx_ref() -> str:
     """A fresh, random ``tx_ref`` for a context that has no idempotency key."""
     return PREFIX + uuid.uuid4().hex
+
+
+def refund_tag_for(idempotency_key: str) -> str:
+    """What a refund carries in its ``comments``: v3 refunds take no
+    idempotency key, so this tag is how a refund whose answer was lost is
+    found again (``GET /v3/refunds``). Hashed like the ``tx_ref``."""
+    digest = hashlib.sha256(("refund:" + idempotency_key).encode("utf-8")).hexdigest()
+    return "payproc-refund-" + digest[:40]

@@ -1,40 +1,30 @@
-"""Reading Flutterwave's v2 verify answer ourselves.
+"""One Flutterwave transaction, as both API versions describe it.
 
-rave_python 1.5 parses ``POST flwv3-pug/getpaidx/api/v2/verify`` under field
-names the v2 API does not use (``flw_ref``, ``tx_ref``, ``charged_amount``,
-``transaction_currency``, ``payment_entity`` instead of the documented
-``flwref``, ``txref``, ``chargedamount``, ``currency``, ``paymenttype``), so
-its result has ``None`` for the very fields a payment must be checked
-against. It also reports a failed transaction without raising, and crashes
-with ``AttributeError`` on ``"data": null``.
-
-So the raw HTTP answer is read here: the documented v2 names first, the
-SDK's names as a fallback (should Flutterwave ever answer with those), amounts
-parsed as :class:`~decimal.Decimal` straight from the JSON text (never
-through a float), and every error shape mapped to payproc's errors.
+v2 (``txref``, ``flwref``, ``appfee``…) and v3 (``tx_ref``, ``flw_ref``,
+``app_fee``…) name the same facts differently; each version's reader
+(:mod:`.records` for v3, :mod:`.legacy.verify` for v2) builds this one
+shape, so the checks made before anything is booked (:mod:`.outcome`) are
+written once. Amounts stay in the currency's major unit, exactly as sent.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from payproc.errors import OutcomeUnknown, ProcessorError, ProcessorSetupError
+from payproc.errors import ProcessorError
 
-__all__ = ["Transaction", "TransactionNotFound", "as_decimal", "parse_verify_answer", "transaction_from_data"]
+__all__ = ["Transaction", "TransactionNotFound", "as_decimal", "card_expiry", "parse_time"]
 
-#: Messages and codes of Flutterwave's "no such transaction" answer.
-_NOT_FOUND_CODES = {"NO TX", "NO_TX", "TRANSACTION_NOT_FOUND"}
-_NOT_FOUND_WORDS = ("no transaction found", "transaction not found")
-_KEY_WORDS = ("secret key", "seckey", "invalid key", "api key", "authorization")
+#: v2 and v3 words for a transaction that will not be paid.
+FAILED_STATUSES = frozenset({"failed", "error", "declined"})
+CANCELED_STATUSES = frozenset({"cancelled", "canceled"})
 
 
 class TransactionNotFound(ProcessorError):
-    """Flutterwave has no transaction with that ``tx_ref``."""
+    """Flutterwave has no transaction for that ``tx_ref`` or id."""
 
     def __init__(self, message: str, code: str = "NO TX") -> None:
         super().__init__(message)
@@ -43,10 +33,7 @@ class TransactionNotFound(ProcessorError):
 
 @dataclass(frozen=True, slots=True)
 class Transaction:
-    """One Flutterwave transaction as the v2 verify endpoint describes it.
-
-    Amounts are in the currency's major unit, exactly as sent.
-    """
+    """What payproc reads of one Flutterwave transaction."""
 
     tx_ref: str
     status: str
@@ -56,6 +43,8 @@ class Transaction:
     charged_amount: Decimal | None = None
     currency: str | None = None
     app_fee: Decimal = Decimal(0)
+    merchant_fee: Decimal = Decimal(0)
+    #: v2's flag; v3 says the same through ``charged_amount - amount``.
     merchant_bears_fee: bool = True
     charge_code: str | None = None
     charge_message: str | None = None
@@ -64,6 +53,12 @@ class Transaction:
     card_exp: date | None = None
     card_brand: str | None = None
     card_name: str | None = None
+    #: v3 ``card.token``: what tokenized charges (renewals) are made with.
+    card_token: str | None = None
+    customer_email: str | None = None
+    #: v3 ``auth_url`` of a charge waiting for the customer (3-D Secure).
+    auth_url: str | None = None
+    payment_type: str | None = None
 
     @property
     def successful(self) -> bool:
@@ -71,21 +66,18 @@ class Transaction:
 
     @property
     def failed(self) -> bool:
-        return self.status in {"failed", "error", "cancelled", "declined"}
+        return self.status in FAILED_STATUSES
 
-
-def _first(data: Mapping[str, Any], *names: str) -> Any:
-    for name in names:
-        value = data.get(name)
-        if value is not None and value != "":
-            return value
-    return None
+    @property
+    def canceled(self) -> bool:
+        return self.status in CANCELED_STATUSES
 
 
 def as_decimal(value: Any) -> Decimal | None:
+    """A JSON number or string as an exact Decimal (``None`` if it is not one)."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, float):  # never produced by our parser; be exact anyway
+    if isinstance(value, float):  # never produced by our parsers; be exact anyway
         value = repr(value)
     try:
         number = Decimal(value)
@@ -94,11 +86,8 @@ def as_decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _created(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
+    """Flutterwave's ISO 8601 times (``2020-07-15T14:31:16.000Z``), aware."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -108,90 +97,15 @@ def _created(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _card_exp(card: Mapping[str, Any]) -> date | None:
+def card_expiry(month: Any, year: Any) -> date | None:
+    """The first day of a card's expiry month (two- or four-digit year)."""
     try:
-        month = int(card.get("expirymonth"))
-        year = int(card.get("expiryyear"))
+        month_number, year_number = int(month), int(year)
     except (TypeError, ValueError):
         return None
-    if year < 100:
-        year += 2000
+    if year_number < 100:
+        year_number += 2000
     try:
-        return date(year, month, 1)
+        return date(year_number, month_number, 1)
     except ValueError:
         return None
-
-
-def transaction_from_data(data: Mapping[str, Any], tx_ref: str) -> Transaction:
-    """Build a :class:`Transaction` from the ``data`` object of a v2 verify
-    answer (or of a webhook body, which uses the same or camel-case names)."""
-    card = data.get("card")
-    card = card if isinstance(card, Mapping) else {}
-    currency = _first(data, "currency", "transaction_currency")
-    bears = data.get("merchantbearsfee", 1)
-    return Transaction(
-        tx_ref=str(_first(data, "txref", "txRef", "tx_ref") or tx_ref),
-        status=str(data.get("status") or "").lower(),
-        flw_ref=_text(_first(data, "flwref", "flwRef", "flw_ref")),
-        tx_id=_text(_first(data, "txid", "id")),
-        amount=as_decimal(data.get("amount")),
-        charged_amount=as_decimal(_first(data, "chargedamount", "charged_amount")),
-        currency=str(currency).upper() if currency else None,
-        app_fee=as_decimal(_first(data, "appfee", "app_fee")) or Decimal(0),
-        merchant_bears_fee=bool(int(bears)) if str(bears).isdigit() else bool(bears),
-        charge_code=_text(_first(data, "chargecode", "chargeResponseCode")),
-        charge_message=_text(_first(data, "chargemessage", "vbvmessage", "acctmessage")),
-        created=_created(_first(data, "created", "createdAt", "created_at")),
-        card_last4=_text(_first(card, "last4digits", "last_4digits")),
-        card_exp=_card_exp(card),
-        card_brand=_text(_first(card, "type", "brand")),
-        card_name=_text(_first(data, "custname")),
-    )
-
-
-def _message(body: Mapping[str, Any], data: Any) -> str:
-    if isinstance(data, Mapping) and data.get("message"):
-        return str(data["message"])
-    return str(body.get("message") or "Flutterwave answered with an error")
-
-
-def _code(data: Any) -> str | None:
-    if isinstance(data, Mapping) and data.get("code"):
-        return str(data["code"])
-    return None
-
-
-def parse_verify_answer(status_code: int, content: bytes, tx_ref: str) -> Transaction:
-    """Map one HTTP answer of v2 verify to a :class:`Transaction` or an error.
-
-    * 5xx, 429, a body that is not JSON, or a success without data: the
-      state is not known (:class:`OutcomeUnknown`);
-    * 401/403 or a message about the key: :class:`ProcessorSetupError`;
-    * "No transaction found" (with data or ``"data": null``):
-      :class:`TransactionNotFound`;
-    * any other refusal: :class:`ProcessorError`.
-    """
-    if status_code >= 500 or status_code == 429:
-        raise OutcomeUnknown(f"Flutterwave answered HTTP {status_code} to verify {tx_ref}")
-    try:
-        body = json.loads(content, parse_float=Decimal)
-    except ValueError:
-        raise OutcomeUnknown(
-            f"Flutterwave answered HTTP {status_code} with a body that is not JSON to verify {tx_ref}"
-        ) from None
-    if not isinstance(body, Mapping):
-        raise OutcomeUnknown(f"Flutterwave answered an unexpected JSON document to verify {tx_ref}")
-    data = body.get("data")
-    ok = 200 <= status_code < 300 and str(body.get("status", "")).lower() == "success"
-    if ok and isinstance(data, Mapping):
-        return transaction_from_data(data, tx_ref)
-    message = _message(body, data)
-    code = _code(data)
-    lowered = message.lower()
-    if status_code in (401, 403) or any(word in lowered for word in _KEY_WORDS):
-        raise ProcessorSetupError(f"Flutterwave refused the secret key: {message}")
-    if (code or "").upper() in _NOT_FOUND_CODES or any(word in lowered for word in _NOT_FOUND_WORDS):
-        raise TransactionNotFound(message, code or "NO TX")
-    if ok:  # "success" without data: nothing to decide on
-        raise OutcomeUnknown(f"Flutterwave's verify answer for {tx_ref} carries no transaction data")
-    raise ProcessorError(f"Flutterwave refused to verify {tx_ref}: {message}" + (f" ({code})" if code else ""))

@@ -18,12 +18,18 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from payproc.errors import WebhookVerificationError
 from pydantic import SecretStr
 
-__all__ = ["Delivery", "check_verif_hash", "read_delivery"]
+if TYPE_CHECKING:
+    from payproc.types import WebhookEvent
+
+    from .transaction import Transaction
+
+__all__ = ["Delivery", "charge_event", "check_verif_hash", "ignored_event", "read_delivery"]
 
 HEADER = "verif-hash"
 
@@ -73,4 +79,47 @@ def read_delivery(body: bytes) -> Delivery:
         transaction_id=str(transaction_id) if transaction_id is not None else None,
         processor_type=processor_type,
         data=data,
+    )
+
+
+def ignored_event(delivery: Delivery) -> WebhookEvent:
+    """An event that is not about a charge of ours (transfers, bills…)."""
+    from payproc.types import EventType, WebhookEvent
+
+    ident = delivery.transaction_id or "unknown"
+    return WebhookEvent(
+        event_id=f"flw:{delivery.processor_type or 'event'}:{ident}",
+        type=EventType.IGNORED,
+        created_at=datetime.now(timezone.utc),
+        processor_type=delivery.processor_type,
+    )
+
+
+def charge_event(transaction: Transaction, delivery: Delivery, processor_key: str | None, *,
+                 livemode: bool) -> WebhookEvent:
+    """The event for ``transaction`` as the API reported it (never the
+    body's claims). One event id per transaction and status, so a
+    redelivery is recognised and a later status is a new event."""
+    from payproc.types import ChargeStatus, EventType, WebhookEvent
+
+    from .amounts import to_minor
+    from .outcome import charge_status, receipt
+
+    kind = {
+        ChargeStatus.SUCCEEDED: EventType.CHARGE_SUCCEEDED,
+        ChargeStatus.FAILED: EventType.CHARGE_FAILED,
+        ChargeStatus.CANCELED: EventType.CHARGE_CANCELED,
+    }.get(charge_status(transaction), EventType.IGNORED)
+    currency = transaction.currency.lower() if transaction.currency else None
+    ident = transaction.tx_id or delivery.transaction_id or transaction.tx_ref
+    return WebhookEvent(
+        event_id=f"flw:{ident}:{transaction.status}",
+        type=kind,
+        created_at=transaction.created or datetime.now(timezone.utc),
+        charge_processor_key=processor_key,
+        amount=to_minor(transaction.amount, currency) if currency else None,
+        currency=currency,
+        receipt=receipt(transaction),
+        processor_type=delivery.processor_type,
+        livemode=livemode,
     )

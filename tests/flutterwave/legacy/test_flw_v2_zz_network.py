@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from payproc_flutterwave_tests_fakeserver import MERCINFO, VERIFY
+from payproc_flutterwave_legacy_tests_fakeserver import MERCINFO, VERIFY
 from payproc_flutterwave_tests_helpers import context, new_key, request
 
 GUARD = sys.modules["payproc_flutterwave_tests_netguard"].GUARD
@@ -69,7 +69,7 @@ spec.loader.exec_module(netguard)
 netguard.GUARD.install()  # refuses before DNS or connect: nothing leaves
 warnings.simplefilter("ignore")
 if sys.argv[2] == "silenced":
-    from payproc_flutterwave.sdk import silence_side_channels
+    from payproc_flutterwave.legacy.sdk import silence_side_channels
     silence_side_channels()
 from rave_python.rave_card import Card
 try:
@@ -94,7 +94,7 @@ def test_sdk_construction_reaches_out_unless_silenced(tmp_path, mode):
     import subprocess
     from pathlib import Path
 
-    guard_file = Path(__file__).with_name("netguard.py")
+    guard_file = Path(__file__).parent.parent / "netguard.py"
     env = {**os.environ, "FLW_SDK_STATE_PATH": str(tmp_path / "flw_sdk.json")}
     out = subprocess.run([sys.executable, "-c", _PROBE, str(guard_file), mode], env=env, check=True,
                          capture_output=True, text=True, timeout=60).stdout

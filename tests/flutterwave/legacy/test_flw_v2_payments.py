@@ -12,7 +12,8 @@ from payproc.errors import (
 )
 from payproc.types import ChargeStatus
 from payproc_flutterwave.refs import tx_ref_for
-from payproc_flutterwave_tests_fakeserver import VERIFY, Fault
+from payproc_flutterwave_legacy_tests_fakeserver import VERIFY, Fault
+from payproc_flutterwave_legacy_tests_harness import LEGACY_BACKEND
 from payproc_flutterwave_tests_helpers import SUBSCRIBER, context, new_key, pay, request
 
 
@@ -38,13 +39,14 @@ def test_tx_ref_is_stable_per_charge_and_unique_across_charges(backend):
     assert context(backend, 1000, "ngn", key).reference != context(backend, 1000, "ngn", new_key()).reference
     no_key = [backend.call("get_payment_context", subscriber=SUBSCRIBER, amount=1000, currency="ngn",
                            provider=SUBSCRIBER, broker=SUBSCRIBER, broker_fee_amount=0,
-                           idempotency_key=None).reference for _ in range(2)]
+                           idempotency_key=None, return_url=None).reference for _ in range(2)]
     assert no_key[0] != no_key[1] and all(no_key)
 
 
 def test_card_update_context_has_no_reference(backend):
     ctx = backend.call("get_payment_context", subscriber=SUBSCRIBER, amount=None, currency=None,
-                       provider=SUBSCRIBER, broker=SUBSCRIBER, broker_fee_amount=0, idempotency_key=None)
+                       provider=SUBSCRIBER, broker=SUBSCRIBER, broker_fee_amount=0, idempotency_key=None,
+                       return_url=None)
     assert ctx.reference is None and "amount" not in ctx.values
 
 
@@ -160,12 +162,12 @@ def test_stalled_api_is_outcome_unknown_after_timeout(backend_with, fake):
 def test_unreachable_api_is_outcome_unknown(make_backend, fake_server):
     import socket
 
-    from payproc_flutterwave_tests_fakeserver import PUB_KEY, SEC_KEY
+    from payproc_flutterwave_legacy_tests_fakeserver import PUB_KEY, SEC_KEY
 
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    backend = make_backend({"BACKEND": "flutterwave", "PUB_KEY": PUB_KEY, "PRIV_KEY": SEC_KEY,
+    backend = make_backend({"BACKEND": LEGACY_BACKEND, "PUB_KEY": PUB_KEY, "PRIV_KEY": SEC_KEY,
                             "API_BASE": f"http://127.0.0.1:{port}/", "TIMEOUT": 5.0})
     key = new_key()
     with pytest.raises(OutcomeUnknown, match="could not reach"):

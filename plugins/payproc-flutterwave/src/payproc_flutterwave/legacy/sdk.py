@@ -1,4 +1,5 @@
-"""rave_python 1.5, loaded lazily and kept from talking to anyone but the API.
+"""rave_python 1.5 (the legacy v2 path), loaded lazily and kept from talking
+to anyone but the API.
 
 What constructing an SDK object does (``RaveBase.__init__``, read in 1.5.0):
 
@@ -28,7 +29,7 @@ refund go through ``requests`` exactly as the SDK makes them, to the
 configured ``API_BASE`` (set as the SDK object's ``_baseUrl``, the attribute
 all its endpoint URLs are built from). The one override is
 ``_handleVerifyResponse``, the hook the SDK's own comment says implementing
-classes may alter: it reads the raw answer with :mod:`.transaction` before
+classes may alter: it reads the raw answer with :mod:`.verify` before
 letting the SDK parse it too.
 """
 
@@ -44,10 +45,11 @@ from typing import Any, TypeVar
 
 from payproc.errors import OutcomeUnknown, ProcessorError, ProcessorSetupError
 
-from .settings import FlutterwaveSettings
-from .transaction import Transaction, parse_verify_answer
+from ..transaction import Transaction
+from .settings import LegacySettings
+from .verify import parse_verify_answer
 
-__all__ = ["APP_ID", "FlutterwaveClient", "silence_side_channels"]
+__all__ = ["APP_ID", "RaveClient", "silence_side_channels"]
 
 log = logging.getLogger("payproc.flutterwave")
 
@@ -141,11 +143,11 @@ def _network_error(error: BaseException, what: str) -> OutcomeUnknown | None:
     return None
 
 
-class FlutterwaveClient:
+class RaveClient:
     """The SDK object of one backend instance (built on first use) and the
     two calls payproc makes through it."""
 
-    def __init__(self, settings: FlutterwaveSettings) -> None:
+    def __init__(self, settings: LegacySettings) -> None:
         self._settings = settings
         self._card: Any = None
         self._lock = threading.Lock()

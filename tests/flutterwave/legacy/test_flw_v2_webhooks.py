@@ -8,7 +8,7 @@ import pytest
 from payproc.db.models import ChargeState
 from payproc.errors import WebhookVerificationError
 from payproc.types import EventType
-from payproc_flutterwave_tests_fakeserver import VERIFY
+from payproc_flutterwave_legacy_tests_fakeserver import VERIFY
 from payproc_flutterwave_tests_helpers import context, new_key, pay
 
 

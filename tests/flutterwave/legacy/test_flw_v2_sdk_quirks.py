@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from payproc.errors import CardError, OutcomeUnknown, ProcessorSetupError
 from payproc.types import ChargeStatus
-from payproc_flutterwave.sdk import FlutterwaveClient, silence_side_channels
-from payproc_flutterwave.settings import FlutterwaveSettings
-from payproc_flutterwave_tests_fakeserver import PUB_KEY, SEC_KEY, VERIFY, Fault
+from payproc_flutterwave.legacy.sdk import RaveClient, silence_side_channels
+from payproc_flutterwave.legacy.settings import LegacySettings
+from payproc_flutterwave_legacy_tests_fakeserver import PUB_KEY, SEC_KEY, VERIFY, Fault
 from payproc_flutterwave_tests_helpers import charge_ref, context, new_key, request
 
 
@@ -33,7 +33,7 @@ def test_sdk_reads_documented_fields_under_other_names(fake, fake_server):
     # the bug: the documented v2 fields come back as None
     assert sdk["currency"] is None and sdk["flwRef"] is None and sdk["chargedamount"] is None
     # the workaround: payproc reads the documented names from the same answer
-    client = FlutterwaveClient(FlutterwaveSettings(PUB_KEY=PUB_KEY, PRIV_KEY=SEC_KEY, API_BASE=fake_server.url))
+    client = RaveClient(LegacySettings(PUB_KEY=PUB_KEY, PRIV_KEY=SEC_KEY, API_BASE=fake_server.url))
     transaction, sdk_view = client.verify("tx-names")
     assert sdk_view["currency"] is None  # the SDK's own parse, unchanged
     assert transaction.currency == "NGN"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from payproc.errors import OutcomeUnknown, ProcessorError
 from payproc.types import ChargeStatus
-from payproc_flutterwave_tests_fakeserver import REFUND, Fault
+from payproc_flutterwave_legacy_tests_fakeserver import REFUND, Fault
 from payproc_flutterwave_tests_helpers import charge_ref, new_key, pay
 
 

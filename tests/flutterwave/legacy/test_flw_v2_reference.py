@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from payproc.types import ChargeStatus
 from payproc_flutterwave.refs import tx_ref_for
-from payproc_flutterwave_tests_fakeserver import VERIFY
+from payproc_flutterwave_legacy_tests_fakeserver import VERIFY
 from payproc_flutterwave_tests_helpers import charge_ref, new_key
 from payproc_flutterwave_tests_helpers import context as context_for
 
