@@ -10,6 +10,8 @@ Every session is built from the constants below. ``nox -l`` lists them; a bare
 - ``fake``, ``stripe``, ``razorpay``, ``flutterwave`` (x Python 3.10-3.13): the
   BUILT WHEELS of the core and of that one plugin, nothing else, then the
   plugin's tests, the conformance suite and the isolation check.
+- ``flutterwave_rave`` (x Python 3.10-3.13): payproc-flutterwave with its
+  ``[rave]`` extra, the legacy v2 path's tests and conformance suite.
 - ``reliability``: faults, forgeries, bad input, invariants, with every plugin installed.
 - ``postgres``: the tests marked ``postgres`` (any directory) on a real server
   (``PAYPROC_TEST_POSTGRES_URL``).
@@ -81,6 +83,7 @@ nox.options.sessions = [
     "packaging",
     "core",
     *PLUGINS,
+    "flutterwave_rave",
     "reliability",
     "postgres",
     "lowest",
@@ -235,6 +238,15 @@ def _plugin_session(name: str, extra_requirements: tuple[str, ...]) -> None:
 
 for _name, _requirements in PLUGINS.items():
     _plugin_session(_name, _requirements)
+
+
+@nox.session(python=PYTHONS, tags=["tests", "plugins"])
+def flutterwave_rave(session: nox.Session) -> None:
+    """payproc-flutterwave with its [rave] extra (rave_python): the legacy v2 path's tests and conformance."""
+    plugin = build_wheel(session, plugin_dir("flutterwave"))
+    session.install(build_wheel(session, CORE), f"payproc-flutterwave[rave] @ {Path(plugin).as_uri()}",
+                    *TEST_REQUIREMENTS)
+    pytest(session, "tests/flutterwave/legacy", markexpr="not postgres")
 
 
 @nox.session(python=DEV_PYTHON, tags=["tests"])

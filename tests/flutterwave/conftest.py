@@ -57,6 +57,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         sys.stderr.write(f"\nFlutterwave tests tried to leave loopback: {GUARD.violations!r}\n")
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say whether the sandbox smoke test ran, and why not."""
+    terminalreporter.write_line(
+        "Flutterwave sandbox smoke test: " + ("run against api.flutterwave.com" if SANDBOX_KEY else
+                                              "skipped, FLW_TEST_SECRET_KEY is not set (offline: the fake v3 "
+                                              "server stands in; see plugins/payproc-flutterwave/README.md)"))
+
+
 @pytest.fixture(scope="session")
 def fake_server() -> Iterator[Any]:
     with FakeServer(FakeFlutterwave(PUB_KEY, SEC_KEY)) as server:

@@ -115,6 +115,8 @@ class FakeTransaction:
     auth_url: str | None = None
     payment_type: str = "card"
     refunds: list[dict[str, Any]] = field(default_factory=list)
+    #: Fields reported differently (a test stages what Flutterwave says).
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def refunded(self) -> Decimal:
@@ -146,7 +148,7 @@ class FakeTransaction:
             "card": {"first_6digits": self.card_number[:6], "last_4digits": self.card_number[-4:],
                      "issuer": f"{brand} ACCESS BANK PLC CREDIT", "country": "NG", "type": brand,
                      "token": self.token, "expiry": "09/32"},
-        }
+        } | self.overrides
 
 
 class FakeFlutterwave:
@@ -277,12 +279,11 @@ class FakeFlutterwave:
         return self.dispatch(request)(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
-        for method, pattern, route in self._ROUTES:
-            match = pattern.match(request.path)
-            if match and request.method == method:
-                break
-        else:
+        found = [(route, match) for method, pattern, route in self._ROUTES
+                 if request.method == method and (match := pattern.match(request.path))]
+        if not found:
             return self._error(404, f"no route {request.method} {request.path}")
+        [(route, match)] = found
         with self.lock:
             self.calls.append((request.method, route))
         if request.headers.get("Authorization") != f"Bearer {self.secret_key}":
@@ -293,7 +294,7 @@ class FakeFlutterwave:
         if fault is not None and not fault.after:
             return self._fault_response(fault)
         body: dict[str, Any] = {}
-        if method == "POST":
+        if request.method == "POST":
             if request.mimetype != "application/json":
                 return self._error(400, "Content-Type must be application/json")
             try:

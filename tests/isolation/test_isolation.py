@@ -27,7 +27,8 @@ BACKENDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "fake": ("payproc-fake", "payproc_fake", ()),
     "stripe": ("payproc-stripe", "payproc_stripe", ("stripe",)),
     "razorpay": ("payproc-razorpay", "payproc_razorpay", ("razorpay",)),
-    "flutterwave": ("payproc-flutterwave", "payproc_flutterwave", ("rave_python",)),
+    # v3 speaks HTTP through httpx; rave_python comes only with its [rave] extra (legacy v2).
+    "flutterwave": ("payproc-flutterwave", "payproc_flutterwave", ()),
 }
 ALL_SDKS = sorted({module for _, _, sdks in BACKENDS.values() for module in sdks})
 

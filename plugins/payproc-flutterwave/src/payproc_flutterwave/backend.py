@@ -305,14 +305,19 @@ class FlutterwaveBackend:
         """Flutterwave v3 has no call that revokes a card token: forgetting
         it (the core clears the card key) is how a card is removed, and a
         forgotten token is never charged again."""
-        return None
+        return
 
     # --- webhooks -----------------------------------------------------------
 
     @hookimpl
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         from .transaction import TransactionNotFound
-        from .webhooks import charge_event, check_verif_hash, ignored_event, read_delivery
+        from .webhooks import (
+            charge_event,
+            check_verif_hash,
+            ignored_event,
+            read_delivery,
+        )
 
         check_verif_hash(headers, self.settings.WEBHOOK_SECRET)
         delivery = read_delivery(body)

@@ -21,7 +21,13 @@ from decimal import Decimal
 from typing import Any
 
 from .client import FlutterwaveAPIError
-from .transaction import Transaction, TransactionNotFound, as_decimal, card_expiry, parse_time
+from .transaction import (
+    Transaction,
+    TransactionNotFound,
+    as_decimal,
+    card_expiry,
+    parse_time,
+)
 
 __all__ = ["RefundRecord", "not_found", "refund_from_data", "transaction_from_data"]
 

@@ -16,7 +16,12 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from payproc import hookimpl
-from payproc.errors import CardError, IntegrityMismatch, ProcessorError, WebhookVerificationError
+from payproc.errors import (
+    CardError,
+    IntegrityMismatch,
+    ProcessorError,
+    WebhookVerificationError,
+)
 
 if TYPE_CHECKING:
     from payproc.types import (
@@ -275,7 +280,12 @@ class FlutterwaveV2Backend:
     @hookimpl
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         from ..transaction import TransactionNotFound
-        from ..webhooks import charge_event, check_verif_hash, ignored_event, read_delivery
+        from ..webhooks import (
+            charge_event,
+            check_verif_hash,
+            ignored_event,
+            read_delivery,
+        )
 
         check_verif_hash(headers, self.settings.WEBHOOK_SECRET)
         delivery = read_delivery(body)

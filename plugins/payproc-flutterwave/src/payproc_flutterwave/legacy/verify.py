@@ -23,7 +23,13 @@ from typing import Any
 
 from payproc.errors import OutcomeUnknown, ProcessorError, ProcessorSetupError
 
-from ..transaction import Transaction, TransactionNotFound, as_decimal, card_expiry, parse_time
+from ..transaction import (
+    Transaction,
+    TransactionNotFound,
+    as_decimal,
+    card_expiry,
+    parse_time,
+)
 
 __all__ = ["parse_verify_answer", "transaction_from_data"]
 
