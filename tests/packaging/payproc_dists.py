@@ -42,9 +42,9 @@ DISTRIBUTIONS = (
     Distribution("payproc-fake", "payproc_fake", ROOT / "plugins" / "payproc-fake", "fake", None),
     Distribution("payproc-stripe", "payproc_stripe", ROOT / "plugins" / "payproc-stripe", "stripe", "stripe"),
     Distribution("payproc-razorpay", "payproc_razorpay", ROOT / "plugins" / "payproc-razorpay", "razorpay", "razorpay"),
+    # v3 over httpx: no processor SDK (rave_python only in the [rave] extra, bounded there).
     Distribution(
-        "payproc-flutterwave", "payproc_flutterwave", ROOT / "plugins" / "payproc-flutterwave", "flutterwave",
-        "rave-python",
+        "payproc-flutterwave", "payproc_flutterwave", ROOT / "plugins" / "payproc-flutterwave", "flutterwave", None,
     ),
 )
 CORE = DISTRIBUTIONS[0]
