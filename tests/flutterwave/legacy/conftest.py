@@ -99,23 +99,6 @@ def payproc_harness(fake_server: Any) -> Any:
 
 
 @pytest.fixture
-def make_backend() -> Any:
-    """Build a configured backend (the core's facade) from settings."""
-    from payproc.backend import load_backend
-    from payproc.settings import BackendSettings
-
-    def make(settings: dict[str, Any]) -> Any:
-        return load_backend(BackendSettings(**settings), observers=False)
-
-    return make
-
-
-@pytest.fixture
-def backend(payproc_harness: Any, make_backend: Any) -> Any:
-    return make_backend(dict(payproc_harness.processor_settings()))
-
-
-@pytest.fixture
 def backend_with(fake: Any, fake_server: Any, make_backend: Any) -> Any:
     """A backend on the fake server, with settings overridden."""
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,7 +35,6 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 VERIFY = "/flwv3-pug/getpaidx/api/v2/verify"
@@ -301,21 +301,5 @@ class FakeFlutterwave:
         return self._json(200, {"status": "success", "message": "Refunded", "data": record})
 
 
-class FakeServer:
-    """Runs a :class:`FakeFlutterwave` on 127.0.0.1 in a daemon thread."""
-
-    def __init__(self, app: FakeFlutterwave) -> None:
-        self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.port = self._server.server_port
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-flutterwave", daemon=True)
-
-    def __enter__(self) -> FakeServer:  # noqa: PYI034 (typing.Self is 3.11+)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+#: The same runner as the v3 fake's (127.0.0.1, free port, daemon thread).
+FakeServer = sys.modules["payproc_flutterwave_tests_fakeserver"].FakeServer

@@ -22,7 +22,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from payproc import hookimpl
-from payproc.errors import CardError, ProcessorError, WebhookVerificationError
+from payproc.errors import CardError, ProcessorError
+
+from .base import FlutterwaveBase
 
 if TYPE_CHECKING:
     from payproc.types import (
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
         CardUpdate,
         ChargeInfo,
         ChargeRef,
-        Distribution,
         Party,
         PaymentContext,
         PaymentRequest,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
         RefundInfo,
         RefundRef,
         RefundResult,
-        WebhookEvent,
     )
     from pydantic import BaseModel
 
@@ -60,7 +60,7 @@ _NO_PAYOUTS = (
 _NO_OAUTH = "Flutterwave has no OAuth account connection"
 
 
-class FlutterwaveBackend:
+class FlutterwaveBackend(FlutterwaveBase):
     """payproc backend for Flutterwave's v3 API. **Experimental.**"""
 
     name = "flutterwave"
@@ -111,9 +111,7 @@ class FlutterwaveBackend:
 
     @property
     def settings(self) -> FlutterwaveSettings:
-        if self._settings is None:
-            raise ProcessorError("the Flutterwave backend is not configured")
-        return self._settings
+        return super().settings  # type: ignore[no-any-return]
 
     @property
     def api(self) -> FlutterwaveAPI:
@@ -137,10 +135,12 @@ class FlutterwaveBackend:
         return self._verify(self._tx_ref(charge))
 
     @staticmethod
-    def _tx_ref(charge: ChargeRef) -> str:
-        from .refs import tx_ref_for
+    def _processor_key(transaction: Transaction) -> str | None:
+        return transaction.tx_id
 
-        return charge.reference or tx_ref_for(charge.idempotency_key)
+    @property
+    def _livemode(self) -> bool:
+        return not self.settings.test_mode
 
     @hookimpl
     def browser_integration(self) -> BrowserIntegration:
@@ -246,21 +246,6 @@ class FlutterwaveBackend:
             return ChargeInfo(processor_key=charge.processor_key, status=status)
         return charge_info(transaction, charge.currency)
 
-    @hookimpl
-    def charge_distribution(self, charge: ChargeRef, refunded: int) -> Distribution:
-        """The provider gets what is left less Flutterwave's fees as the
-        transaction reports them (``app_fee``, ``merchant_fee``)."""
-        from .outcome import distribution
-        from .transaction import TransactionNotFound
-
-        transaction = None
-        if charge.amount - refunded > 0:
-            try:
-                transaction = self._transaction(charge)
-            except TransactionNotFound as error:
-                raise ProcessorError(f"Flutterwave has no transaction for charge {charge.processor_key}") from error
-        return distribution(transaction, charge.amount, refunded, charge.currency)
-
     # --- refunds ------------------------------------------------------------
 
     @hookimpl
@@ -306,30 +291,3 @@ class FlutterwaveBackend:
         it (the core clears the card key) is how a card is removed, and a
         forgotten token is never charged again."""
         return
-
-    # --- webhooks -----------------------------------------------------------
-
-    @hookimpl
-    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
-        from .transaction import TransactionNotFound
-        from .webhooks import (
-            charge_event,
-            check_verif_hash,
-            ignored_event,
-            read_delivery,
-        )
-
-        check_verif_hash(headers, self.settings.WEBHOOK_SECRET)
-        delivery = read_delivery(body)
-        if not delivery.tx_ref:  # transfers, bills…: not about a charge of ours
-            return ignored_event(delivery)
-        # The header proves the sender knows the hash, not that the body is
-        # true: report the state the API gives for this tx_ref.
-        try:
-            transaction = self._verify(delivery.tx_ref)
-        except TransactionNotFound:
-            raise WebhookVerificationError(
-                f"Flutterwave's API knows no transaction {delivery.tx_ref}: the webhook is not genuine"
-            ) from None
-        return charge_event(transaction, delivery, transaction.tx_id, livemode=not self.settings.test_mode)
-

@@ -11,30 +11,24 @@ currency it asked for (:mod:`..outcome`, shared with v3).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from payproc import hookimpl
-from payproc.errors import (
-    CardError,
-    IntegrityMismatch,
-    ProcessorError,
-    WebhookVerificationError,
-)
+from payproc.errors import CardError, IntegrityMismatch, ProcessorError
+
+from ..base import FlutterwaveBase
 
 if TYPE_CHECKING:
     from payproc.types import (
         BrowserIntegration,
         ChargeInfo,
         ChargeRef,
-        Distribution,
         Party,
         PaymentContext,
         PaymentRequest,
         PaymentResult,
         RefundResult,
-        WebhookEvent,
     )
     from pydantic import BaseModel
 
@@ -63,7 +57,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class FlutterwaveV2Backend:
+class FlutterwaveV2Backend(FlutterwaveBase):
     """payproc backend for Flutterwave's legacy v2 API. **Experimental.**"""
 
     name = "flutterwave-v2"
@@ -117,9 +111,15 @@ class FlutterwaveV2Backend:
 
     @property
     def settings(self) -> LegacySettings:
-        if self._settings is None:
-            raise ProcessorError("the Flutterwave backend is not configured")
-        return self._settings
+        return super().settings  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _processor_key(transaction: Transaction) -> str | None:
+        return transaction.flw_ref
+
+    @property
+    def _livemode(self) -> bool:
+        return self.settings.production
 
     def _verify(self, tx_ref: str) -> Transaction:
         if self._client is None:
@@ -192,15 +192,6 @@ class FlutterwaveV2Backend:
             receipt=receipt(transaction),
         )
 
-    @staticmethod
-    def _tx_ref(charge: ChargeRef) -> str:
-        """The charge's ``tx_ref``: the one the core stored from the payment
-        context (``reference``), else derived again from the idempotency key
-        (charges stored before the core kept references)."""
-        from ..refs import tx_ref_for
-
-        return charge.reference or tx_ref_for(charge.idempotency_key)
-
     @hookimpl
     def retrieve_charge(self, charge: ChargeRef) -> ChargeInfo:
         from payproc.types import ChargeInfo, ChargeStatus
@@ -259,44 +250,3 @@ class FlutterwaveV2Backend:
             currency=charge.currency.lower(),
             created_at=parse_time(record.get("createdAt")) or _now(),
         )
-
-    @hookimpl
-    def charge_distribution(self, charge: ChargeRef, refunded: int) -> Distribution:
-        """The provider gets the charge less Flutterwave's ``appfee`` (when
-        the merchant bears it); no broker fee is counted."""
-        from ..outcome import distribution
-        from ..transaction import TransactionNotFound
-
-        transaction = None
-        if charge.amount - refunded > 0:
-            try:
-                transaction = self._verify(self._tx_ref(charge))
-            except TransactionNotFound as error:
-                raise ProcessorError(f"Flutterwave has no transaction for charge {charge.processor_key}") from error
-        return distribution(transaction, charge.amount, refunded, charge.currency)
-
-    # --- webhooks -----------------------------------------------------------
-
-    @hookimpl
-    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
-        from ..transaction import TransactionNotFound
-        from ..webhooks import (
-            charge_event,
-            check_verif_hash,
-            ignored_event,
-            read_delivery,
-        )
-
-        check_verif_hash(headers, self.settings.WEBHOOK_SECRET)
-        delivery = read_delivery(body)
-        if not delivery.tx_ref:  # transfers, bills…: not about a charge of ours
-            return ignored_event(delivery)
-        # The header proves the sender knows the hash, not that the body is
-        # true: report the state the API gives for this tx_ref.
-        try:
-            transaction = self._verify(delivery.tx_ref)
-        except TransactionNotFound:
-            raise WebhookVerificationError(
-                f"Flutterwave's API knows no transaction {delivery.tx_ref}: the webhook is not genuine"
-            ) from None
-        return charge_event(transaction, delivery, transaction.flw_ref, livemode=self.settings.production)
