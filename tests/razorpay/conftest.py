@@ -37,8 +37,9 @@ def _load(name: str, filename: str) -> Any:
     return module
 
 
-_load("razorpay_fake_money", "razorpay_fake_money.py")
-_load("razorpay_fake_state", "razorpay_fake_state.py")
+for _module in ("razorpay_fake_money", "razorpay_fake_errors", "razorpay_fake_webhooks", "razorpay_fake_payments",
+                "razorpay_fake_customers", "razorpay_fake_refunds", "razorpay_fake_transfers", "razorpay_fake_state"):
+    _load(_module, f"{_module}.py")
 fake_server = _load("razorpay_fake_server", "razorpay_fake_server.py")
 harness_module = _load("payproc_razorpay_tests_harness", "harness.py")
 helpers = _load("razorpay_helpers", "razorpay_helpers.py")
@@ -102,10 +103,27 @@ def backend(make_backend: Callable[..., Backend]) -> Backend:
     return make_backend()
 
 
+#: The phone of the test customers (E.164): Razorpay requires a contact for
+#: recurring payments.
+PHONE = "+919876543210"
+
+
 @pytest.fixture
 def subscriber() -> Party:
     tag = uuid.uuid4().hex[:8]
-    return Party(slug=f"sub-{tag}", printable_name="Asha Rao", email=f"asha-{tag}@example.com")
+    return Party(slug=f"sub-{tag}", printable_name="Asha Rao", email=f"asha-{tag}@example.com", phone=PHONE)
+
+
+@pytest.fixture
+def payproc_app(payproc_harness: Any, tmp_path: Path) -> Iterator[Any]:
+    """The conformance suite's app, its customer with the phone Razorpay
+    requires for recurring payments (the suite's profiles have none)."""
+    from payproc.testing.driver import CUSTOMER, make_app
+
+    app = make_app(payproc_harness, tmp_path)
+    app.set_phone(CUSTOMER, PHONE)
+    yield app
+    app.db.engine.dispose()
 
 
 @pytest.fixture

@@ -41,7 +41,10 @@ _EVENTS = {
     EventType.DISPUTE_WON: "payment.dispute.won",
     EventType.DISPUTE_LOST: "payment.dispute.lost",
     EventType.TRANSFER_PAID: "transfer.processed",
-    EventType.IGNORED: "payment.authorized",
+    EventType.CHARGE_AUTHORIZED: "payment.authorized",
+    EventType.DISPUTE_CLOSED: "payment.dispute.closed",
+    EventType.TRANSFER_FAILED: "transfer.failed",
+    EventType.IGNORED: "order.paid",
 }
 _STATUS = {"captured": "succeeded", "authorized": "pending", "created": "pending", "failed": "failed"}
 
@@ -70,6 +73,9 @@ class RazorpayHarness:
             "create_charge", "retrieve_charge", "refund_charge", "charge_distribution", "dispute_fee",
             "prorate_transfer", "create_or_update_card", "delete_card", "retrieve_card", "create_transfer",
             "reconcile_transfers", "retrieve_bank", "get_deposit_context", "parse_webhook",
+            # contract 1.1
+            "minimum_amount", "complete_payment", "cancel_payment", "capture_charge", "list_payments",
+            "retrieve_refund", "retrieve_transfer",
         }
     )
 
@@ -120,13 +126,19 @@ class RazorpayHarness:
         return ProcessorKeys(deposit_key=SUITE_LINKED_ACCOUNT)
 
     def pay(self, context: PaymentContext, amount: int, currency: str, *, outcome: str = "success",
-            card: Mapping[str, Any] | None = None) -> tuple[str, Mapping[str, str]]:
+            card: Mapping[str, Any] | None = None, method: str = "card",
+            save: bool | None = None) -> tuple[str, Mapping[str, str]]:
+        """Checkout pays the order (``method="upi"``: a collect request the
+        customer has not approved yet; ``save``: the customer ticks "save
+        this card", by default when Checkout was given a customer)."""
         order_id = context.reference or str(context.values["order_id"])
         payment = self.backdoor("checkout", {
             "order_id": order_id,
             "outcome": outcome,
-            "save": bool(context.values.get("customer_id")),
+            "save": bool(context.values.get("customer_id")) if save is None else save,
             "card": dict(card or {}),
+            "method": method,
+            "customer_id": context.values.get("customer_id"),
         })
         return payment["id"], {
             "razorpay_signature": self.checkout_signature(order_id, payment["id"]),
@@ -153,13 +165,15 @@ class RazorpayHarness:
                                   "amount": amount, "currency": upper, "payment_id": charge_processor_key,
                                   "status": name.split(".")[1], "created_at": int(time.time())}
         elif name.startswith("payment.dispute."):
+            status = name.rsplit(".", 1)[1]
             entities["dispute"] = {"id": "disp_wh" + charge_processor_key[-8:], "entity": "dispute",
                                    "payment_id": charge_processor_key, "amount": amount, "currency": upper,
-                                   "status": name.rsplit(".", 1)[1], "phase": "chargeback"}
-        elif name == "transfer.processed":
+                                   "amount_deducted": amount if status == "lost" else 0,
+                                   "status": "open" if status == "created" else status, "phase": "chargeback"}
+        elif name.startswith("transfer."):
             entities = {"transfer": {"id": "trf_wh" + charge_processor_key[-8:], "entity": "transfer",
                                      "source": charge_processor_key, "amount": amount, "currency": upper,
-                                     "status": "processed", "recipient": "acc_Provider000001"}}
+                                     "status": name.split(".")[1], "recipient": "acc_Provider000001"}}
         else:
             payment["amount"], payment["currency"] = amount, upper
         delivery = build_webhook(name, entities, secret or self.webhook_secret,
@@ -203,6 +217,12 @@ class RazorpayHarness:
             for item in self.backdoor("webhooks")["items"]
             if event is None or item["event"] == event
         ]
+
+    def debit_due(self) -> list[str]:
+        """Razorpay's clock passes the debit time of the recurring payments
+        it was asked for: each is authorized (and captured by its order) or
+        refused by the bank. Returns their ids."""
+        return list(self.backdoor("recurring/debit", {})["payments"])
 
     def requests_made(self) -> list[tuple[str, str]]:
         return [tuple(item) for item in self.backdoor("requests")["items"]]

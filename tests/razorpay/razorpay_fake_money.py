@@ -28,7 +28,12 @@ CURRENCIES: dict[str, tuple[int, Decimal]] = {
     "OMR": (3, Decimal(216)),
     "JOD": (3, Decimal(117)),
 }
-MIN_AMOUNT = {"INR": 100}
+
+
+def min_amount(currency: str) -> int:
+    """Razorpay's order minimum: one unit of the currency ("The amount must
+    be at least INR 1.00"), in subunits."""
+    return int(10 ** CURRENCIES[currency][0])
 
 
 def _round(value: Decimal) -> int:

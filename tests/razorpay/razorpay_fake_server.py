@@ -50,17 +50,17 @@ class FakeRazorpayServer:
             "payments.capture": lambda r, id: s.payment_view(s.capture(id, self._body(r))),
             "payments.refund": lambda r, id: s.refund(id, self._body(r)),
             "payments.refunds": lambda r, id: s.payment_refunds(id, r.args),
-            "payments.refund_fetch": lambda r, id, rid: self._payment_refund(id, rid),
+            "payments.refund_fetch": lambda r, id, rid: s.payment_refund(id, rid),
             "payments.recurring": lambda r: s.recurring(self._body(r)),
             "refunds.fetch": lambda r, id: s.get(s.refunds, id),
             "customers.create": lambda r: s.create_customer(self._body(r)),
             "customers.list": lambda r: s.collection(list(s.customers.values()), r.args),
             "customers.fetch": lambda r, id: s.get(s.customers, id),
-            "customers.edit": lambda r, id: self._edit_customer(id, self._body(r)),
+            "customers.edit": lambda r, id: s.edit_customer(id, self._body(r)),
             "tokens.list": lambda r, id: s.customer_tokens(id),
             "tokens.fetch": lambda r, id, tid: s.customer_token(id, tid),
-            "tokens.delete": lambda r, id, tid: self._delete_token(id, tid),
-            "transfers.create": lambda r: s.create_transfer(self._body(r)),
+            "tokens.delete": lambda r, id, tid: s.delete_token(id, tid),
+            "transfers.create": lambda r: s.create_transfer(self._body(r), r.headers.get("X-Transfer-Idempotency")),
             "transfers.list": lambda r: s.collection(list(s.transfers.values()), r.args),
             "transfers.fetch": lambda r, id: s.get(s.transfers, id),
             "disputes.fetch": lambda r, id: s.get(s.disputes, id),
@@ -93,6 +93,10 @@ class FakeRazorpayServer:
                 Rule("/_test/<path:what>", methods=["GET", "POST"], endpoint="backdoor"),
             ]
         )
+        #: (method, path, raw body) of every API request, and the last
+        #: answer per path, for shape tests.
+        self.recorded_bodies: list[tuple[str, str, bytes]] = []
+        self.recorded_answers: dict[str, Any] = {}
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -160,13 +164,16 @@ class FakeRazorpayServer:
             return _json(401, RazorpayError("Authentication failed", source="NA", step="NA", reason="NA").body())
         with self.state.lock:
             self.state.requests.append((request.method, request.path))
+            self.state.request_headers.append((request.method, request.path, dict(request.headers)))
             fault = self.state.take_fault(request.method, request.path)
             if fault is not None and fault.mode == "gateway_error":
                 return _json(502, RazorpayError("Gateway timed out", status=502, code="GATEWAY_ERROR",
                                                 source="gateway", reason="gateway_technical_error").body())
+            self.recorded_bodies.append((request.method, request.path, request.get_data()))
             try:
-                body = self.routes[endpoint](request, **values)
-                response = _json(200, self._public(body))
+                body = self._public(self.routes[endpoint](request, **values))
+                self.recorded_answers[request.path] = body
+                response = _json(200, body)
             except RazorpayError as error:
                 response = _json(error.status, error.body())
         if fault is not None and fault.mode == "timeout":
@@ -181,24 +188,6 @@ class FakeRazorpayServer:
         if isinstance(body, dict):
             return {k: v for k, v in body.items() if not k.startswith("_")}
         return body
-
-    def _payment_refund(self, payment_id: str, refund_id: str) -> dict[str, Any]:
-        refund = self.state.get(self.state.refunds, refund_id)
-        if refund["payment_id"] != payment_id:
-            raise RazorpayError("The id provided does not exist", field="refund_id")
-        return refund
-
-    def _edit_customer(self, customer_id: str, data: dict[str, Any]) -> dict[str, Any]:
-        customer = self.state.get(self.state.customers, customer_id)
-        for key in ("name", "email", "contact", "gstin"):
-            if key in data:
-                customer[key] = data[key]
-        return customer
-
-    def _delete_token(self, customer_id: str, token_id: str) -> dict[str, Any]:
-        token = self.state.customer_token(customer_id, token_id)
-        token["_deleted"] = True
-        return {"deleted": True}
 
     # --- backdoor --------------------------------------------------------
 
@@ -215,11 +204,15 @@ class FakeRazorpayServer:
         s = self.state
         parts = what.split("/")
         if what == "checkout":
-            # What Razorpay Checkout does in the browser: pay the order.
+            # What Razorpay Checkout does in the browser: pay the order (a
+            # UPI payment stays ``created`` until the customer approves it).
             order = s.get(s.orders, data["order_id"])
             customer_id = data.get("customer_id") or order["_customer_id"]
-            payment = s.new_payment(order, outcome=data.get("outcome", "success"), card=data.get("card", {}),
-                                    customer_id=customer_id, save=bool(data.get("save")))
+            method = data.get("method", "card")
+            outcome = "pending" if method != "card" and data.get("outcome", "success") == "success" else \
+                data.get("outcome", "success")
+            payment = s.new_payment(order, outcome=outcome, card=data.get("card", {}), customer_id=customer_id,
+                                    save=bool(data.get("save")), method=method)
             return s.payment_view(payment, True)
         if what == "card_checkout":
             # A card saved by a card-update checkout the server did not set up.
@@ -235,6 +228,19 @@ class FakeRazorpayServer:
         if what == "tokens/decline":
             s.tokens[data["token_id"]]["_decline"] = True
             return {"ok": True}
+        if what == "tokens/recurring_status":
+            s.tokens[data["token_id"]]["recurring_details"]["status"] = data["status"]
+            return {"ok": True}
+        if what == "tokens/mandate":
+            # A confirmed e-mandate (bank account) registered outside payproc.
+            token = s.new_token(data["customer_id"], {}, recurring=True, method="emandate")
+            return s.customer_token(data["customer_id"], token["id"])
+        if what == "recurring/debit":
+            return {"payments": s.debit_due()}
+        if len(parts) == 3 and parts[0] == "payments" and parts[2] in ("authorize", "fail"):
+            payment = s.get(s.payments, parts[1])
+            s.authorize(payment) if parts[2] == "authorize" else s.fail_payment(payment)
+            return s.payment_view(payment, True)
         if what == "faults":
             s.faults.append(Fault(data["method"], data["path"], data["mode"], float(data.get("delay", 0)),
                                   int(data.get("times", 1))))
@@ -246,7 +252,7 @@ class FakeRazorpayServer:
             s.accounts.add(data["id"])
             return {"ok": True}
         if what == "disputes":
-            return s.open_dispute(data["payment_id"], data.get("amount"))
+            return s.open_dispute(data["payment_id"], data.get("amount"), data.get("phase", "chargeback"))
         if len(parts) == 3 and parts[0] == "disputes" and parts[2] == "close":
             return s.close_dispute(parts[1], data["status"])
         if what == "payments":

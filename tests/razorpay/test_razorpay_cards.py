@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from payproc.errors import CardError, ProcessorError
 from payproc.types import ChargeStatus, ProcessorKeys
-from razorpay_helpers import BROKER, PROVIDER, request_for
+from razorpay_helpers import BROKER, PROVIDER, charge_ref, request_for
 
 
 def with_card(party, card_key):
@@ -58,7 +58,7 @@ def test_card_saved_for_another_profile_is_refused(backend, backdoor, subscriber
         backend.call("create_or_update_card", subscriber=thief, token=token, provider=PROVIDER, broker=BROKER)
 
 
-def test_new_card_replaces_the_old_one(backend, backdoor, subscriber):
+def test_new_card_takes_over_and_the_old_token_is_kept(backend, backdoor, subscriber, fake):
     subscriber, first = save_card(backend, backdoor, subscriber, last4="1111")
     customer = subscriber.keys.card_key
     context = backend.call("get_payment_context", subscriber=subscriber, amount=None, currency=None,
@@ -69,7 +69,9 @@ def test_new_card_replaces_the_old_one(backend, backdoor, subscriber):
                           broker=BROKER)
     assert update.card_key == customer and update.card.last4 == "2222"
     assert backend.call("retrieve_card", subscriber=subscriber, broker=BROKER).last4 == "2222"
-    assert len(backdoor.backdoor(f"payments/{token}")) and first.card.last4 == "1111"
+    assert first.card.last4 == "1111"
+    kept = [t for t in fake.state.tokens.values() if t["_customer_id"] == customer and not t["_deleted"]]
+    assert sorted(t["card"]["last4"] for t in kept) == ["1111", "2222"], "saving a card deletes no token"
 
 
 def test_declined_card_is_not_saved(backend, backdoor, subscriber):
@@ -86,15 +88,25 @@ def test_payment_that_saved_no_card_cannot_become_the_card_on_file(checkout, bac
                      provider=PROVIDER, broker=BROKER)
 
 
-def test_recurring_charge_on_the_saved_card(backend, backdoor, subscriber, key, fake):
+def test_recurring_charge_is_pending_until_razorpay_debits(backend, backdoor, subscriber, key, fake):
+    """Razorpay debits a saved card hours after the request: the payment is
+    ``created``, then authorized and captured by its auto-capture order."""
     subscriber, _ = save_card(backend, backdoor, subscriber, last4="4444", network="MasterCard")
     result = backend.call("create_charge", request=request_for(subscriber, 75000, "inr", key))
-    assert result.status is ChargeStatus.SUCCEEDED
+    assert result.status is ChargeStatus.PENDING
     assert (result.amount, result.currency, result.receipt.last4) == (75000, "inr", "4444")
-    assert result.card_key == subscriber.keys.card_key
     payment = fake.state.payments[result.processor_key]
-    assert payment["captured"] and payment["token_id"] and payment["customer_id"] == subscriber.keys.card_key
-    assert ("POST", "/v1/payments/create/recurring") in backdoor.requests_made()
+    assert payment["status"] == "created" and not payment["captured"]
+    assert payment["contact"] == subscriber.phone and payment["token_id"]
+    order = fake.state.orders[payment["order_id"]]
+    assert order["_payment_capture"] is True, "a renewal order must capture by itself when authorized"
+    assert backdoor.debit_due() == [result.processor_key]
+    assert payment["captured"], "authorized and captured with no call of ours"
+    assert not [path for _, path in backdoor.requests_made() if path.endswith("/capture")]
+    charge = charge_ref(subscriber, 75000, "inr", key, result.processor_key)
+    info = backend.call("retrieve_charge", charge=charge)
+    assert (info.status, info.processor_key, info.idempotency_key) == (ChargeStatus.SUCCEEDED, result.processor_key,
+                                                                        key)
 
 
 def test_retried_recurring_charge_pays_once(backend, backdoor, subscriber, key, harness):
@@ -102,17 +114,22 @@ def test_retried_recurring_charge_pays_once(backend, backdoor, subscriber, key, 
     first = backend.call("create_charge", request=request_for(subscriber, 75000, "inr", key))
     second = backend.call("create_charge", request=request_for(subscriber, 75000, "inr", key))
     assert first.processor_key == second.processor_key
+    backdoor.debit_due()
+    third = backend.call("create_charge", request=request_for(subscriber, 75000, "inr", key))
+    assert third.processor_key == first.processor_key and third.status is ChargeStatus.SUCCEEDED
     assert len(harness.processor_charges(key)) == 1
 
 
-def test_recurring_charge_declined(backend, backdoor, subscriber, key, harness):
+def test_recurring_charge_declined_when_razorpay_debits(backend, backdoor, subscriber, key, harness):
     subscriber, _ = save_card(backend, backdoor, subscriber)
     [token] = [t for t in backdoor.backdoor("payments")["items"] if t["token_id"]]
     backdoor.backdoor("tokens/decline", {"token_id": token["token_id"]})
-    with pytest.raises(CardError) as caught:
-        backend.call("create_charge", request=request_for(subscriber, 75000, "inr", key))
-    [charge] = harness.processor_charges(key)
-    assert caught.value.charge_processor_key == charge["id"] and charge["status"] == "failed"
+    result = backend.call("create_charge", request=request_for(subscriber, 75000, "inr", key))
+    assert result.status is ChargeStatus.PENDING
+    backdoor.debit_due()
+    info = backend.call("retrieve_charge", charge=charge_ref(subscriber, 75000, "inr", key, result.processor_key))
+    assert (info.status, info.failure_code) == (ChargeStatus.FAILED, "payment_declined")
+    assert [c["status"] for c in harness.processor_charges(key)] == ["failed"]
 
 
 def test_charge_without_card_on_file(backend, subscriber, key):
@@ -134,4 +151,4 @@ def test_card_on_file_passed_as_token_pays_recurring(backend, backdoor, subscrib
     subscriber, _ = save_card(backend, backdoor, subscriber)
     result = backend.call("create_payment", request=request_for(subscriber, 30000, "inr", key,
                                                                  subscriber.keys.card_key), reference=None)
-    assert result.status is ChargeStatus.SUCCEEDED
+    assert result.status is ChargeStatus.PENDING and result.processor_key.startswith("pay_")

@@ -93,6 +93,10 @@ def test_signature_is_checked_against_the_stored_order_not_the_browsers(backend,
     dear = context_for(backend, subscriber, 500000, "inr", key)
     token, fields = backdoor.pay(cheap, 100, "inr")
     assert fields["razorpay_order_id"] == cheap.reference
+    with pytest.raises(ProcessorError, match="razorpay_order_id is not this charge's order"):
+        backend.call("create_payment", request=request_for(subscriber, 500000, "inr", key, token, dict(fields)),
+                     reference=dear.reference)
+    del fields["razorpay_order_id"]  # the order id left out: the signature still names the cheap order
     with pytest.raises(ProcessorError, match="signature"):
         backend.call("create_payment", request=request_for(subscriber, 500000, "inr", key, token, dict(fields)),
                      reference=dear.reference)
@@ -145,7 +149,8 @@ def test_create_payment_without_stored_order_is_refused(backend, subscriber, key
 
 @pytest.mark.parametrize(
     ("amount", "currency", "match"),
-    [(99, "inr", "minimum"), (1, "inr", "minimum"), (1234, "kwd", "multiples of 10"), (5, "bhd", "multiples of 10")],
+    [(99, "inr", "minimum"), (1, "inr", "minimum"), (99, "usd", "minimum"), (990, "kwd", "minimum"),
+     (1234, "kwd", "multiples of 10"), (1235, "bhd", "multiples of 10")],
 )
 def test_amounts_razorpay_refuses_are_refused_before_any_call(backend, subscriber, key, amount, currency, match,
                                                                fake):

@@ -77,11 +77,13 @@ def test_retrieve_failed_and_unknown_payments(backend, checkout, subscriber, key
     assert never.status is ChargeStatus.NOT_FOUND
 
 
-def test_order_opened_but_never_paid_is_not_found(backend, subscriber, key):
-    backend.call("get_payment_context", subscriber=subscriber, amount=50000, currency="inr", provider=PROVIDER,
-                 broker=BROKER, broker_fee_amount=0, idempotency_key=key)
-    info = backend.call("retrieve_charge", charge=charge_ref(subscriber, 50000, "inr", key, None))
-    assert info.status is ChargeStatus.NOT_FOUND
+def test_order_opened_but_never_paid_is_awaiting_the_customer(backend, subscriber, key):
+    context = backend.call("get_payment_context", subscriber=subscriber, amount=50000, currency="inr",
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+    charge = charge_ref(subscriber, 50000, "inr", key, None, reference=context.reference)
+    info = backend.call("retrieve_charge", charge=charge)
+    assert (info.status, info.processor_key) == (ChargeStatus.AWAITING_CUSTOMER, None)
+    assert backend.call("cancel_payment", charge=charge).status is ChargeStatus.AWAITING_CUSTOMER
 
 
 def test_late_authorization_is_captured_on_retrieve(backend, backdoor, subscriber, key, fake):
@@ -101,3 +103,40 @@ def test_authorization_of_another_amount_is_left_pending(backend, backdoor, subs
     info = backend.call("retrieve_charge", charge=charge_ref(subscriber, 40000, "inr", key, token))
     assert info.status is ChargeStatus.PENDING
     assert not fake.state.payments[token]["captured"]
+
+
+def test_retrieve_refund_by_id_and_by_key(backend, paid):
+    from datetime import datetime, timezone
+
+    from payproc.types import RefundRef, RefundStatus
+
+    made = backend.call("refund_charge", charge=paid, amount=15000, broker_amount=0, idempotency_key="rf-look")
+    now = datetime.now(timezone.utc)  # noqa: UP017 (3.10)
+    by_key = backend.call("retrieve_refund", refund=RefundRef(charge=paid, idempotency_key="rf-look",
+                                                              amount=15000, created_at=now))
+    by_id = backend.call("retrieve_refund", refund=RefundRef(charge=paid, idempotency_key="rf-look", amount=15000,
+                                                             created_at=now, processor_key=made.processor_key))
+    assert by_key == by_id
+    assert (by_key.status, by_key.processor_key, by_key.amount, by_key.currency) == (
+        RefundStatus.SUCCEEDED, made.processor_key, 15000, "inr")
+    never = backend.call("retrieve_refund", refund=RefundRef(charge=paid, idempotency_key="rf-never",
+                                                             amount=15000, created_at=now))
+    assert never.status is RefundStatus.NOT_FOUND
+
+
+def test_a_refund_whose_answer_was_lost_is_found_by_its_key(backend, paid, backdoor, fake):
+    from datetime import datetime, timezone
+
+    from payproc.errors import OutcomeUnknown
+    from payproc.types import RefundRef, RefundStatus
+
+    backdoor.backdoor("faults", {"method": "POST", "path": f"/v1/payments/{paid.processor_key}/refund",
+                                 "mode": "timeout", "delay": 1.5})
+    with pytest.raises(OutcomeUnknown):
+        backend.call("refund_charge", charge=paid, amount=5000, broker_amount=0, idempotency_key="rf-lost")
+    info = backend.call("retrieve_refund", refund=RefundRef(charge=paid, idempotency_key="rf-lost", amount=5000,
+                                                            created_at=datetime.now(timezone.utc)))  # noqa: UP017
+    assert info.status is RefundStatus.SUCCEEDED and info.amount == 5000
+    again = backend.call("refund_charge", charge=paid, amount=5000, broker_amount=0, idempotency_key="rf-lost")
+    assert again.processor_key == info.processor_key
+    assert fake.state.payments[paid.processor_key]["amount_refunded"] == 5000

@@ -22,6 +22,8 @@ def test_fake_sends_signed_payment_events(backend, checkout, subscriber, key, ba
     assert event.event_id == headers["x-razorpay-event-id"]
     assert (event.charge_processor_key, event.amount, event.currency) == (result.processor_key, 50000, "inr")
     [(body, headers)] = backdoor.deliveries("payment.authorized")
+    assert parse(backend, body, headers).type is EventType.CHARGE_AUTHORIZED
+    [(body, headers)] = backdoor.deliveries("order.paid")
     assert parse(backend, body, headers).type is EventType.IGNORED
 
 
@@ -107,3 +109,46 @@ def test_delivery_without_event_id_gets_a_stable_one(backend, harness):
     body, headers = harness.webhook(EventType.CHARGE_SUCCEEDED, "pay_Unknown0000001", amount=100, currency="inr")
     headers = {k: v for k, v in headers.items() if k != "x-razorpay-event-id"}
     assert parse(backend, body, headers).event_id == parse(backend, body, headers).event_id
+
+
+def test_two_disputes_on_one_payment_are_two_events(backend, checkout, subscriber, key, backdoor):
+    """A won chargeback, then a pre-arbitration: each its own dispute, kind
+    from Razorpay's ``phase``, amount from what Razorpay took or disputes."""
+    from payproc.types import DisputeKind
+
+    result, _ = checkout(subscriber, 50000, "inr", key)
+    first = backdoor.backdoor("disputes", {"payment_id": result.processor_key, "amount": 30000})
+    backdoor.backdoor(f"disputes/{first['id']}/close", {"status": "won"})
+    second = backdoor.backdoor("disputes", {"payment_id": result.processor_key, "amount": 20000,
+                                            "phase": "pre_arbitration"})
+    backdoor.backdoor(f"disputes/{second['id']}/close", {"status": "lost"})
+    events = [parse(backend, body, headers) for body, headers in backdoor.deliveries()
+              if b'"payment.dispute.' in body]
+    assert [(e.type, e.dispute.processor_key, e.dispute.kind, e.amount) for e in events] == [
+        (EventType.DISPUTE_CREATED, first["id"], DisputeKind.CHARGEBACK, 30000),
+        (EventType.DISPUTE_WON, first["id"], DisputeKind.CHARGEBACK, 30000),
+        (EventType.DISPUTE_CREATED, second["id"], DisputeKind.PRE_ARBITRATION, 20000),
+        (EventType.DISPUTE_LOST, second["id"], DisputeKind.PRE_ARBITRATION, 20000),
+    ]
+    assert {e.charge_processor_key for e in events} == {result.processor_key}
+    assert len({e.event_id for e in events}) == 4
+    lost = events[-1].dispute
+    assert (lost.status, lost.currency, lost.fee) == ("lost", "inr", None)
+
+
+@pytest.mark.parametrize(("phase", "kind"), [("fraud", "inquiry"), ("retrieval", "inquiry"),
+                                             ("arbitration", "pre_arbitration"), ("chargeback", "chargeback")])
+def test_dispute_phase_decides_the_kind(backend, checkout, subscriber, key, backdoor, phase, kind):
+    result, _ = checkout(subscriber, 50000, "inr", key)
+    dispute = backdoor.backdoor("disputes", {"payment_id": result.processor_key, "phase": phase})
+    backdoor.backdoor(f"disputes/{dispute['id']}/close", {"status": "closed"})
+    created, closed = [parse(backend, body, headers) for body, headers in backdoor.deliveries()
+                       if b'"payment.dispute.' in body]
+    assert created.dispute.kind.value == kind and created.amount == 50000
+    assert closed.type is EventType.DISPUTE_CLOSED
+
+
+def test_transfer_events_name_the_transfer(backend, harness):
+    body, headers = harness.webhook(EventType.TRANSFER_FAILED, "pay_Unknown0000001", amount=1000, currency="inr")
+    event = parse(backend, body, headers)
+    assert event.type is EventType.TRANSFER_FAILED and event.transfer_processor_key.startswith("trf_")

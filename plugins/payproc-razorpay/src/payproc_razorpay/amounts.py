@@ -3,7 +3,10 @@
 Razorpay takes amounts in the currency's subunit, like payproc. Two rules
 need care:
 
-* INR orders must be at least 100 paise (₹1.00);
+* an order must be at least one unit of its currency: Razorpay's Orders API
+  answers "The amount must be at least INR 1.00" (USD 1.00, MYR 1.00… in
+  its documented examples), i.e. 100 paise; :func:`minimum_amount` applies
+  the same rule to every currency (``10 ** digits`` subunits);
 * for currencies with three decimals (KWD, BHD, OMR, JOD, TND…) Razorpay
   accepts only amounts whose last digit is 0: 1.230 KWD is ``1230``, and
   ``1234`` is refused.
@@ -19,11 +22,15 @@ import hashlib
 from payproc.errors import InvalidAmount
 from payproc.money import format_money, minor_digits, normalize_currency, validate_amount
 
-__all__ = ["MAX_RECEIPT", "MINIMUM", "check_amount", "receipt_for"]
+__all__ = ["MAX_RECEIPT", "check_amount", "minimum_amount", "receipt_for"]
 
-#: Razorpay's minimum order amount, in subunits, where it is documented.
-MINIMUM: dict[str, int] = {"inr": 100}
 MAX_RECEIPT = 40
+
+
+def minimum_amount(currency: str) -> int:
+    """Razorpay's smallest order in ``currency``, in subunits: one unit of
+    the currency (₹1.00 is 100 paise)."""
+    return int(10 ** minor_digits(normalize_currency(currency)))
 
 
 def check_amount(amount: int, currency: str) -> str:
@@ -31,7 +38,7 @@ def check_amount(amount: int, currency: str) -> str:
     else raise :class:`~payproc.errors.InvalidAmount` saying why."""
     validate_amount(amount)
     currency = normalize_currency(currency)
-    minimum = MINIMUM.get(currency, 1)
+    minimum = minimum_amount(currency)
     if amount < minimum:
         raise InvalidAmount(
             f"Razorpay's minimum amount in {currency.upper()} is {format_money(minimum, currency)} "

@@ -2,9 +2,17 @@
 
 The subscriber's ``card_key`` is the customer id (``cust_…``). A card is
 saved by a checkout made with that ``customer_id`` on a card-update order
-(a small authorization Razorpay never captures and gives back); the payment
-then names the new token (``token_id``). One card is kept on file: when a new
-token is saved, the customer's other tokens are deleted.
+(a small authorization Razorpay never captures and gives back) or on a
+charge's order when the customer chose to save it; the payment then names
+the new token (``token_id``).
+
+Saving a card deletes nothing: the customer's other tokens — an e-mandate
+or UPI Autopay registered elsewhere, an older card whose recurring mandate
+is confirmed — stay. Charges use the newest *card* token whose ``recurring``
+is true and whose ``recurring_details.status`` is ``confirmed``
+(:meth:`Cards.recurring_token`); a new card takes over once Razorpay
+confirms its mandate. ``delete_card`` deletes the customer's card tokens
+only.
 """
 
 from __future__ import annotations
@@ -21,12 +29,22 @@ from .convert import card_info, token_is_usable
 __all__ = ["Cards"]
 
 
+def _is_card(token: Mapping[str, Any]) -> bool:
+    return token.get("method", "card") == "card"
+
+
+def _confirmed(token: Mapping[str, Any]) -> bool:
+    details = token.get("recurring_details")
+    return token.get("recurring") is True and isinstance(details, Mapping) and details.get("status") == "confirmed"
+
+
 class Cards:
     def __init__(self, client: RazorpayClient) -> None:
         self.client = client
 
     def customer_for(self, subscriber: Party) -> Mapping[str, Any]:
-        """The subscriber's Razorpay customer, created on first need.
+        """The subscriber's Razorpay customer, created on first need (with
+        the subscriber's phone as ``contact`` when known).
 
         ``fail_existing: 0`` makes Razorpay return the existing customer with
         the same email instead of failing.
@@ -42,27 +60,44 @@ class Cards:
         }
         if subscriber.email:
             data["email"] = subscriber.email
+        if subscriber.phone:
+            data["contact"] = subscriber.phone
         return client.call(client.sdk.customer.create, data)
 
-    def tokens(self, customer_id: str) -> list[Mapping[str, Any]]:
-        """The customer's usable card tokens, newest first."""
+    def card_tokens(self, customer_id: str, provider: str | None = None) -> list[Mapping[str, Any]]:
+        """The customer's card tokens that are still usable, newest first."""
         client = self.client
-        found = client.call(client.sdk.token.all, customer_id)
-        items = [token for token in found.get("items", []) if token_is_usable(token)]
+        found = client.call(client.sdk.token.all, customer_id, provider=provider)
+        items = [token for token in found.get("items", []) if _is_card(token) and token_is_usable(token)]
         return sorted(items, key=lambda token: token.get("created_at", 0), reverse=True)
 
+    def recurring_token(self, customer_id: str, provider: str | None = None) -> Mapping[str, Any] | None:
+        """The token a recurring charge uses: the newest usable card token
+        whose recurring mandate Razorpay has confirmed."""
+        return next((token for token in self.card_tokens(customer_id, provider) if _confirmed(token)), None)
+
+    @staticmethod
+    def describe(token: Mapping[str, Any]) -> str:
+        """``Visa ***-1111`` (for logs: never more than the last four)."""
+        card = card_info(token)
+        return f"{card.brand or 'card'} {card.masked() or '(no digits)'}"
+
     def current_token(self, subscriber: Party) -> Mapping[str, Any] | None:
+        """The card on file: the one charges use, else the newest card whose
+        mandate Razorpay has not confirmed yet."""
         key = subscriber.keys.card_key
         if not key or not key.startswith("cust_"):
             return None
-        tokens = self.tokens(key)
-        return tokens[0] if tokens else None
+        tokens = self.card_tokens(key)
+        return next((token for token in tokens if _confirmed(token)), tokens[0] if tokens else None)
 
-    def delete_all(self, customer_id: str, keep: str | None = None) -> None:
+    def delete_cards(self, customer_id: str) -> None:
+        """Delete the customer's card tokens; other methods' tokens (an
+        e-mandate, UPI Autopay) are not payproc's to delete."""
         client = self.client
         found = client.call(client.sdk.token.all, customer_id)
         for token in found.get("items", []):
-            if token.get("id") != keep:
+            if _is_card(token):
                 client.call(client.sdk.token.delete, customer_id, token["id"])
 
     def save_from_payment(self, subscriber: Party, payment: Mapping[str, Any], order: Mapping[str, Any]) -> CardUpdate:
@@ -73,7 +108,8 @@ class Cards:
                 str(payment.get("error_reason") or payment.get("error_code") or "card_declined"),
                 charge_processor_key=payment.get("id"),
             )
-        owner = (order.get("notes") or {}).get("payproc_subscriber") if isinstance(order.get("notes"), Mapping) else None
+        notes = order.get("notes")
+        owner = notes.get("payproc_subscriber") if isinstance(notes, Mapping) else None
         if owner and owner != subscriber.slug:
             raise ProcessorError(
                 f"Razorpay payment {payment.get('id')} was made to save a card for another profile"
@@ -86,10 +122,6 @@ class Cards:
             )
         client = self.client
         token = client.call(client.sdk.token.fetch, customer_id, token_id)
-        self.delete_all(customer_id, keep=token_id)
-        old = subscriber.keys.card_key
-        if old and old != customer_id and old.startswith("cust_"):
-            self.delete_all(old)
         return CardUpdate(card_key=customer_id, card=card_info(token))
 
     def retrieve(self, subscriber: Party) -> CardInfo | None:

@@ -20,9 +20,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from payproc.errors import CardError, OutcomeUnknown, ProcessorError, ProcessorSetupError
+from payproc.errors import CardError, InvalidInput, OutcomeUnknown, ProcessorError, ProcessorSetupError
 
-__all__ = ["CARD_REASONS", "map_error"]
+__all__ = ["CARD_REASONS", "MissingContact", "map_error"]
+
+
+class MissingContact(InvalidInput):
+    """A recurring payment for a customer without the phone (or e-mail)
+    Razorpay requires: refused before any request, so nothing changes.
+    ``missing`` names what is missing (``phone``, ``email``)."""
+
+    def __init__(self, customer: str, missing: tuple[str, ...]) -> None:
+        what = " and ".join(missing)
+        super().__init__(
+            f"{customer} has no {what}: Razorpay requires the customer's contact (phone, E.164) and e-mail "
+            f"for a recurring payment; set it (Payproc.set_phone / add_profile(..., phone=...)) and retry"
+        )
+        self.customer = customer
+        self.missing = missing
 
 #: ``error.reason`` values Razorpay gives for a payment the card or its
 #: issuer refused (from Razorpay's error reference).

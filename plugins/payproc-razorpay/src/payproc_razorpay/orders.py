@@ -18,7 +18,7 @@ from payproc.errors import IntegrityMismatch
 from .amounts import receipt_for
 from .client import RazorpayClient
 
-__all__ = ["find_or_create_order", "find_order", "order_payments"]
+__all__ = ["find_or_create_order", "find_order", "is_recurring", "order_payments"]
 
 
 def find_order(client: RazorpayClient, idempotency_key: str, provider: str | None = None) -> Mapping[str, Any] | None:
@@ -37,9 +37,14 @@ def find_or_create_order(
     idempotency_key: str | None,
     notes: Mapping[str, str],
     provider: str | None,
+    capture: bool,
     extra: Mapping[str, Any] | None = None,
 ) -> Mapping[str, Any]:
     """Reuse the order of ``idempotency_key`` or create it.
+
+    ``capture`` is the order's ``payment_capture``: with it Razorpay captures
+    the payment as soon as it is authorized (Razorpay's documented setting for
+    recurring debits, which are authorized hours after the request).
 
     An existing order for another amount or currency means the key was reused
     for a different charge: :class:`IntegrityMismatch`.
@@ -56,7 +61,7 @@ def find_or_create_order(
     data: dict[str, Any] = {
         "amount": amount,
         "currency": currency.upper(),
-        "payment_capture": client.settings.AUTO_CAPTURE,
+        "payment_capture": capture,
         "notes": dict(notes),
     }
     if idempotency_key:
@@ -75,3 +80,10 @@ def order_payments(client: RazorpayClient, order_id: str, provider: str | None =
     """Payments made against ``order_id``, newest first."""
     found = client.call(client.sdk.order.payments, order_id, provider=provider)
     return sorted(found.get("items", []), key=lambda item: item.get("created_at", 0), reverse=True)
+
+
+def is_recurring(order: Mapping[str, Any]) -> bool:
+    """An order ``create_charge`` opened for a charge on the card on file
+    (no customer is there to try again on it)."""
+    notes = order.get("notes")
+    return isinstance(notes, Mapping) and notes.get("payproc_flow") == "recurring"

@@ -6,6 +6,10 @@ created with auto-capture) after checking, in this order: the checkout
 signature over our stored order id, that the payment belongs to that order,
 that it has not failed, and that its amount and currency are the charge's.
 A mismatch is refused before capture, so no money moves for it.
+
+A payment still ``created`` (a UPI collect request the customer has not
+approved, a recurring debit Razorpay makes hours later) is not captured and
+not failed: it is reported ``PENDING`` until Razorpay says otherwise.
 """
 
 from __future__ import annotations
@@ -34,8 +38,14 @@ class Payments:
     def fetch(self, payment_id: str, provider: str | None = None) -> Mapping[str, Any]:
         return self.client.call(self.client.sdk.payment.fetch, payment_id, dict(_EXPAND_CARD), provider=provider)
 
-    def verify_checkout(self, order_id: str, payment_id: str, signature: object) -> None:
-        """Refuse a checkout answer not signed by Razorpay for *our* order."""
+    def verify_checkout(self, order_id: str, payment_id: str, signature: object, posted_order: object = None) -> None:
+        """Refuse a checkout answer not signed by Razorpay for *our* order
+        (``order_id``, the one stored with the charge): the handler's
+        ``razorpay_order_id``, when posted, must name it too."""
+        if posted_order not in (None, "") and posted_order != order_id:
+            raise ProcessorError(
+                "the posted razorpay_order_id is not this charge's order: the page paid another order"
+            )
         secret = self.client.settings.PRIV_KEY.get_secret_value()
         if not signature_matches(checkout_signature(order_id, payment_id, secret), signature):
             raise ProcessorError(
@@ -101,6 +111,12 @@ class Payments:
         payment = self.capture(payment, provider)
         self.check_not_failed(payment)
         self.check_amount(payment, amount, currency)
+        return self.result(payment)
+
+    @staticmethod
+    def result(payment: Mapping[str, Any]) -> PaymentResult:
+        """The payment as payproc's result. ``card_key`` (the Razorpay
+        customer) is set when the payment saved a card token."""
         status = charge_status(payment)
         card_key = payment.get("customer_id") if payment.get("token_id") else None
         return PaymentResult(

@@ -22,12 +22,17 @@ from payproc.errors import WebhookVerificationError
 from payproc.types import EventType, WebhookEvent
 
 from .convert import from_timestamp, receipt
+from .disputes import dispute_info
 from .signatures import signature_matches, webhook_signature
 
 __all__ = ["EVENT_TYPES", "parse_event"]
 
 #: Razorpay event names and the normalized events they become.
+#: ``payment.authorized`` asks the core to capture (``capture_charge``):
+#: checkout orders are captured by the backend, and an authorization left
+#: alone is refunded by Razorpay.
 EVENT_TYPES: dict[str, EventType] = {
+    "payment.authorized": EventType.CHARGE_AUTHORIZED,
     "payment.captured": EventType.CHARGE_SUCCEEDED,
     "payment.failed": EventType.CHARGE_FAILED,
     "refund.processed": EventType.CHARGE_REFUNDED,
@@ -35,10 +40,11 @@ EVENT_TYPES: dict[str, EventType] = {
     "payment.dispute.created": EventType.DISPUTE_CREATED,
     "payment.dispute.under_review": EventType.DISPUTE_UPDATED,
     "payment.dispute.action_required": EventType.DISPUTE_UPDATED,
-    "payment.dispute.closed": EventType.DISPUTE_UPDATED,
+    "payment.dispute.closed": EventType.DISPUTE_CLOSED,
     "payment.dispute.won": EventType.DISPUTE_WON,
     "payment.dispute.lost": EventType.DISPUTE_LOST,
     "transfer.processed": EventType.TRANSFER_PAID,
+    "transfer.failed": EventType.TRANSFER_FAILED,
 }
 
 
@@ -77,19 +83,24 @@ def parse_event(body: bytes, headers: Mapping[str, str], secret: str | None) -> 
     amount: int | None = None
     currency: str | None = None
     refund_key: str | None = None
+    transfer_key: str | None = None
     source: Mapping[str, Any] = {}
     if name.startswith("refund."):
         source, refund_key = refund, refund.get("id")
     elif name.startswith("payment.dispute."):
         source = dispute
     elif name.startswith("transfer."):
-        source, charge_key = transfer, transfer.get("source") if str(transfer.get("source", "")).startswith("pay_") else None
+        source, transfer_key = transfer, transfer.get("id")
+        charge_key = transfer.get("source") if str(transfer.get("source", "")).startswith("pay_") else None
     elif payment:
         source = payment
     if isinstance(source.get("amount"), int):
         amount = source["amount"]
     if isinstance(source.get("currency"), str):
         currency = source["currency"].lower()
+    disputed = dispute_info(dispute) if name.startswith("payment.dispute.") else None
+    if disputed is not None and disputed.amount is not None:
+        amount = disputed.amount
     return WebhookEvent(
         event_id=event_id,
         type=kind,
@@ -101,4 +112,6 @@ def parse_event(body: bytes, headers: Mapping[str, str], secret: str | None) -> 
         receipt=receipt(payment) if payment else None,
         processor_type=name,
         livemode=False,
+        dispute=disputed,
+        transfer_processor_key=transfer_key,
     )
