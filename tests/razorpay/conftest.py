@@ -47,6 +47,14 @@ BROKER, PROVIDER, request_for = helpers.BROKER, helpers.PROVIDER, helpers.reques
 RazorpayHarness = harness_module.RazorpayHarness
 BackdoorUnavailable = harness_module.BackdoorUnavailable
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say, in every run's header, what the Razorpay tests talk to."""
+    if RazorpayHarness.from_environment() is not None:
+        return "razorpay: RAZORPAY_TEST_KEY_ID is set: tests run against Razorpay's test mode"
+    return ("razorpay: RAZORPAY_TEST_KEY_ID/RAZORPAY_TEST_KEY_SECRET not set: tests run against the local fake "
+            "Razorpay; the test-mode smoke tests (test_razorpay_live.py) are skipped")
+
+
 @pytest.fixture
 def fake() -> Iterator[Any]:
     if RazorpayHarness.from_environment() is not None:

@@ -44,6 +44,7 @@ def test_sdk_bad_request_fixture_is_a_processor_error():
         ("BadRequestError", 400, {"description": "bad field", "source": "business", "step": "payment_initiation",
                                   "reason": "input_validation_failed"}, ProcessorError),
         ("GatewayError", 502, {"description": "gateway"}, OutcomeUnknown),
+        ("BadRequestError", 409, {"description": "request in process", "source": "business"}, OutcomeUnknown),
         ("ServerError", 500, {"description": "oops"}, OutcomeUnknown),
         ("ServerError", 503, None, OutcomeUnknown),
     ],

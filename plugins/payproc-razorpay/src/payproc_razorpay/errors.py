@@ -10,8 +10,9 @@ and read here:
 * a payment the payer's side refused (a card ``reason``, or ``source``
   bank/customer/issuer at the authorization step) → :class:`CardError` with
   the failed payment's id; ``input_validation_failed`` never is;
-* ``GatewayError``, ``ServerError``, 5xx, timeouts, connection errors and
-  unreadable answers → :class:`OutcomeUnknown`;
+* ``GatewayError``, ``ServerError``, 5xx, 409 (the same idempotent request
+  still in process), timeouts, connection errors and unreadable answers →
+  :class:`OutcomeUnknown`;
 * any other 4xx → :class:`ProcessorError`.
 """
 
@@ -79,6 +80,9 @@ def map_error(
         return OutcomeUnknown(f"no answer from Razorpay ({kind}); the outcome is unknown", backend_except=error)
     if (status is not None and status >= 500) or kind in ("GatewayError", "ServerError"):
         return OutcomeUnknown(f"Razorpay failed ({status or kind}): {message}", backend_except=error)
+    if status == 409:
+        # Razorpay: "another request with this idempotency key is in process".
+        return OutcomeUnknown(f"Razorpay is still processing the same request: {message}", backend_except=error)
     if status in (401, 403) or message.lower().startswith("authentication failed"):
         return ProcessorSetupError(
             f"Razorpay refused the API keys: {message}", provider, revoked=False, backend_except=error
