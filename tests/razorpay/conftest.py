@@ -43,6 +43,7 @@ for _module in ("razorpay_fake_money", "razorpay_fake_errors", "razorpay_fake_we
 fake_server = _load("razorpay_fake_server", "razorpay_fake_server.py")
 harness_module = _load("payproc_razorpay_tests_harness", "harness.py")
 helpers = _load("razorpay_helpers", "razorpay_helpers.py")
+shop_module = _load("razorpay_app", "razorpay_app.py")
 BROKER, PROVIDER, request_for = helpers.BROKER, helpers.PROVIDER, helpers.request_for
 RazorpayHarness = harness_module.RazorpayHarness
 BackdoorUnavailable = harness_module.BackdoorUnavailable
@@ -152,3 +153,11 @@ def checkout(backend: Backend, backdoor: Any) -> Callable[..., tuple[PaymentResu
         return result, context
 
     return run
+
+
+@pytest.fixture
+def shop(backdoor: Any, tmp_path: Path) -> Iterator[Any]:
+    """A Payproc application on SQLite talking to the fake Razorpay."""
+    shop = shop_module.Shop(backdoor, tmp_path)
+    yield shop
+    shop.app.db.engine.dispose()

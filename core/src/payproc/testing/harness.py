@@ -19,6 +19,10 @@ Besides the required members below, a harness may define:
     it skip with that reason. A limitation is about the *test set-up*; what
     the *backend* does not do is said by leaving the hook out of
     ``capabilities``.
+``complete_pending()``
+    Let the test server finish what the processor does later on its own (a
+    delayed debit of a card on file): the suite calls it, then settles, for
+    a charge on the card on file that is still in progress.
 ``provider_keys()`` (returns :class:`~payproc.types.ProcessorKeys`)
     The processor keys of the marketplace provider the suite pays (a
     connected account), when the backend needs one to pay a provider that is

@@ -109,7 +109,9 @@ def parse_event(body: bytes, headers: Mapping[str, str], secret: str | None) -> 
         amount=amount,
         currency=currency,
         refund_processor_key=refund_key,
-        receipt=receipt(payment) if payment else None,
+        # Webhook payments carry no card details: None lets the core read
+        # them with retrieve_charge (``expand[]=card``) instead of an empty receipt.
+        receipt=receipt(payment) if isinstance(payment.get("card"), Mapping) else None,
         processor_type=name,
         livemode=False,
         dispute=disputed,

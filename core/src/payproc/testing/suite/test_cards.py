@@ -33,7 +33,7 @@ class TestCardOnFile:
     @requires("create_charge")
     def test_charge_card_on_file(self, payproc_driver: Driver) -> None:
         _store(payproc_driver)
-        charge = payproc_driver.app.checkout(CUSTOMER, 1500, payproc_driver.currency)
+        charge = payproc_driver.finish_pending(payproc_driver.app.checkout(CUSTOMER, 1500, payproc_driver.currency))
         assert charge.state == ChargeState.DONE and charge.processor_key
         on_processor = payproc_driver.succeeded_on_processor(charge.idempotency_key)
         assert [(c["id"], c["amount"]) for c in on_processor] == [(charge.processor_key, 1500)]
@@ -44,7 +44,7 @@ class TestCardOnFile:
         _store(payproc_driver)
         _store(payproc_driver)
         assert payproc_driver.app.party(CUSTOMER).keys.card_key
-        charge = payproc_driver.app.checkout(CUSTOMER, 1200, payproc_driver.currency)
+        charge = payproc_driver.finish_pending(payproc_driver.app.checkout(CUSTOMER, 1200, payproc_driver.currency))
         assert charge.state == ChargeState.DONE
         assert len(payproc_driver.succeeded_on_processor(charge.idempotency_key)) == 1
 
