@@ -20,6 +20,7 @@ from payproc_flutterwave.refs import tx_ref_for
 from payproc_flutterwave_tests_fakeserver import (  # loaded by conftest
     DECLINED_CARD,
     SUCCESS_CARD,
+    REFUND,
     VERIFY,
     FakeFlutterwave,
     Fault,
@@ -87,6 +88,12 @@ class FlutterwaveHarness:
         else:
             raise ValueError(f"unknown outcome {outcome!r}")
         return str(paid.id), {}
+
+    def lose_next_answer(self, operation: str) -> None:
+        """Flutterwave makes the next refund, and its answer is lost (504)."""
+        if operation != "refund":
+            raise NotImplementedError(f"the Flutterwave v3 backend makes no {operation}")
+        self.fake.add_fault(REFUND, Fault(status=504, after=True))
 
     def card_token(self, *, outcome: str = "success") -> str:
         """The id of a card payment of the suite's customer (Flutterwave

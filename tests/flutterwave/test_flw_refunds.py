@@ -91,6 +91,19 @@ def test_retrieve_refund_settles_a_lost_answer(backend, fake):
     assert backend.call("retrieve_refund", refund=never).status is RefundStatus.NOT_FOUND
 
 
+def test_retrieve_refund_by_id_when_the_list_drops_the_comments(backend, fake):
+    """Should Flutterwave's list not echo ``comments``, a refund payproc
+    knows the id of is still found by that id."""
+    charge, made = paid_charge(backend, fake)
+    done = refund(backend, charge, 500, key="refund-by-id")
+    for record in made.refunds:
+        record["comments"] = ""
+    ref = RefundRef(charge=charge, idempotency_key="refund-by-id", amount=500, created_at=charge.created_at,
+                    processor_key=done.processor_key)
+    info = backend.call("retrieve_refund", refund=ref)
+    assert (info.status, info.processor_key, info.amount) == (RefundStatus.SUCCEEDED, done.processor_key, 500)
+
+
 def test_the_look_up_reads_every_page(backend, fake):
     """More refunds than one page of GET /v3/refunds, the one sought last."""
     charge, made = paid_charge(backend, fake, amount=100000)

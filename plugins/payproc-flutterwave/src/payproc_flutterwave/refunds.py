@@ -33,9 +33,10 @@ def _day(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).date().isoformat()
 
 
-def find_refund(api: FlutterwaveAPI, charge: ChargeRef, tag: str) -> RefundRecord | None:
-    """The refund of ``charge`` tagged ``tag``, or ``None`` when Flutterwave
-    lists none (every page read)."""
+def find_refund(api: FlutterwaveAPI, charge: ChargeRef, tag: str, refund_id: str | None = None) -> RefundRecord | None:
+    """The refund of ``charge`` tagged ``tag`` (or whose id is ``refund_id``,
+    when payproc knows it), or ``None`` when Flutterwave lists none (every
+    page read)."""
     from .records import refund_from_data
 
     if not charge.processor_key:
@@ -54,7 +55,8 @@ def find_refund(api: FlutterwaveAPI, charge: ChargeRef, tag: str) -> RefundRecor
         for item in items:
             if isinstance(item, dict):
                 record = refund_from_data(item)
-                if record.transaction_id == charge.processor_key and tag in record.comments:
+                mine = tag in record.comments or (refund_id is not None and record.id == refund_id)
+                if record.transaction_id == charge.processor_key and mine:
                     return record
         meta = envelope.get("meta")
         info = meta.get("page_info") if isinstance(meta, dict) else None
@@ -116,7 +118,7 @@ def refund_info(api: FlutterwaveAPI, ref: RefundRef) -> RefundInfo:
     from .refs import refund_tag_for
 
     charge = ref.charge
-    record = find_refund(api, charge, refund_tag_for(ref.idempotency_key))
+    record = find_refund(api, charge, refund_tag_for(ref.idempotency_key), ref.processor_key)
     if record is None:
         return RefundInfo(status=RefundStatus.NOT_FOUND, processor_key=ref.processor_key)
     status = RefundStatus.SUCCEEDED if record.succeeded else (
