@@ -54,8 +54,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 #: Routes, as fault keys.
-VERIFY, VERIFY_BY_REF, REFUND, REFUNDS, TOKENIZED, PAYMENTS = (
-    "verify", "verify_by_reference", "refund", "refunds", "tokenized-charges", "payments")
+VERIFY, VERIFY_BY_REF, REFUND, REFUNDS, TOKENIZED, PAYMENTS, TRANSACTIONS = (
+    "verify", "verify_by_reference", "refund", "refunds", "tokenized-charges", "payments", "transactions")
 
 #: The fake account's keys (shaped like Flutterwave's test keys) and secret hash.
 PUB_KEY = "FLWPUBK_TEST-0123456789abcdef0123456789abcdef-X"
@@ -270,6 +270,7 @@ class FakeFlutterwave:
         ("GET", re.compile(r"^/v3/transactions/verify_by_reference$"), VERIFY_BY_REF),
         ("POST", re.compile(r"^/v3/transactions/(\d+)/refund$"), REFUND),
         ("GET", re.compile(r"^/v3/refunds$"), REFUNDS),
+        ("GET", re.compile(r"^/v3/transactions$"), TRANSACTIONS),
         ("POST", re.compile(r"^/v3/tokenized-charges$"), TOKENIZED),
         ("POST", re.compile(r"^/v3/payments$"), PAYMENTS),
     )
@@ -356,7 +357,9 @@ class FakeFlutterwave:
             transaction.refunds.append(record)
         return self._json(200, {"status": "success", "message": "Transaction refund initiated", "data": record})
 
-    def _refunds(self, request: Request, body: dict[str, Any]) -> Response:
+    def _page(self, request: Request, records: list[dict[str, Any]], message: str) -> Response:
+        """One page of ``records`` filtered by the documented list filters
+        (``from``/``to`` days of ``created_at``, ``currency``, ``status``)."""
         try:
             since = date.fromisoformat(request.args["from"]) if "from" in request.args else date.min
             until = date.fromisoformat(request.args["to"]) if "to" in request.args else date.max
@@ -367,20 +370,29 @@ class FakeFlutterwave:
             return self._error(400, "page must be 1 or more")
         currency, status = request.args.get("currency"), request.args.get("status")
         listed = []
-        for record in self.refunds():
+        for record in records:
             created = datetime.strptime(record["created_at"], "%Y-%m-%dT%H:%M:%S.000Z").date()
             if not since <= created <= until or (currency and record["currency"] != currency.upper()):
                 continue
             if status and record["status"] != status:
                 continue
-            listed.append({key: value for key, value in record.items() if key != "tx_id"}
-                          | {"transaction_id": record["tx_id"]})
+            listed.append(record)
         pages = max((len(listed) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
         chunk = listed[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        return self._json(200, {"status": "success", "message": "Refunds fetched",
+        return self._json(200, {"status": "success", "message": message,
                                 "meta": {"page_info": {"total": len(listed), "current_page": page,
                                                        "total_pages": pages, "page_size": PAGE_SIZE}},
                                 "data": chunk})
+
+    def _refunds(self, request: Request, body: dict[str, Any]) -> Response:
+        records = [{key: value for key, value in record.items() if key != "tx_id"} | {"transaction_id": record["tx_id"]}
+                   for record in self.refunds()]
+        return self._page(request, records, "Refunds fetched")
+
+    def _transactions(self, request: Request, body: dict[str, Any]) -> Response:
+        with self.lock:
+            records = [transaction.data() for transaction in self.transactions.values()]
+        return self._page(request, records, "Transactions fetched")
 
     @staticmethod
     def _amount(body: dict[str, Any], currency: str) -> Decimal | None:

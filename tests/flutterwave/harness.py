@@ -35,6 +35,7 @@ CAPABILITIES = frozenset({
     "get_payment_context",
     "create_payment",
     "complete_payment",
+    "list_payments",
     "create_charge",
     "create_or_update_card",
     "delete_card",

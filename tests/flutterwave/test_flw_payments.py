@@ -226,3 +226,22 @@ def test_retrieve_charge_uses_the_transaction_id_once_known(backend, fake):
     assert backend.call("retrieve_charge", charge=by_id).status is ChargeStatus.FAILED
     info = backend.call("retrieve_charge", charge=charge_ref(None, 1000, "ngn", key, reference=ctx.reference))
     assert (info.status, info.processor_key) == (ChargeStatus.SUCCEEDED, str(second.id))
+
+
+def test_list_payments_lists_payprocs_transactions_of_the_period(backend, fake):
+    from datetime import datetime, timedelta, timezone
+
+    from payproc_flutterwave_tests_fakeserver import PAGE_SIZE, TRANSACTIONS
+
+    start = datetime.now(timezone.utc) - timedelta(minutes=1)
+    made = [fake.pay(tx_ref_for(new_key()), "10.00", "ngn") for _ in range(PAGE_SIZE + 2)]
+    declined = fake.pay(tx_ref_for(new_key()), "10.00", "ngn", card=DECLINED_CARD)
+    fake.pay("another-integration-42", "99.00", "ngn")  # not made by payproc
+    until = datetime.now(timezone.utc) + timedelta(minutes=1)
+    listed = backend.call("list_payments", since=start, until=until)
+    assert sorted(info.processor_key for info in listed) == sorted(str(t.id) for t in [*made, declined])
+    by_key = {info.processor_key: info for info in listed}
+    assert by_key[str(made[0].id)].status is ChargeStatus.SUCCEEDED and by_key[str(made[0].id)].amount == 1000
+    assert by_key[str(declined.id)].status is ChargeStatus.FAILED
+    assert fake.count(TRANSACTIONS) == 2  # every page read
+    assert backend.call("list_payments", since=until, until=until + timedelta(days=1)) == []

@@ -18,7 +18,7 @@ the modules that do the work are imported by the methods that use them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from payproc import hookimpl
@@ -27,6 +27,8 @@ from payproc.errors import CardError, ProcessorError
 from .base import FlutterwaveBase
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from payproc.types import (
         BrowserIntegration,
         CardUpdate,
@@ -86,7 +88,6 @@ class FlutterwaveBackend(FlutterwaveBase):
         "cancel_payment": "Flutterwave v3 has no call that cancels a checkout's tx_ref: an abandoned checkout "
                           "stays awaiting the customer",
         "capture_charge": "inline and hosted checkouts charge at once: there is no authorization to capture",
-        "list_payments": "not implemented yet for Flutterwave (GET /v3/transactions could serve it)",
         "minimum_amount": "Flutterwave publishes no minimum charge per currency",
     }
 
@@ -229,6 +230,17 @@ class FlutterwaveBackend(FlutterwaveBase):
                 created_at=datetime.now(timezone.utc), status=ChargeStatus.AWAITING_CUSTOMER,
             )
         return payment_result(transaction, tx_ref, charge.amount, charge.currency)
+
+    @hookimpl
+    def list_payments(self, since: datetime, until: datetime) -> Sequence[ChargeInfo]:
+        """The transactions of payproc's checkouts created in ``[since,
+        until)``, for reconciliation. Flutterwave keeps the ``tx_ref``, a
+        hash of the idempotency key: ``idempotency_key`` stays ``None`` and
+        the core matches them by transaction id."""
+        from .payments import charge_info, list_transactions
+
+        return [charge_info(transaction, transaction.currency or "") for transaction in
+                list_transactions(self.api, since, until)]
 
     @hookimpl
     def retrieve_charge(self, charge: ChargeRef) -> ChargeInfo:

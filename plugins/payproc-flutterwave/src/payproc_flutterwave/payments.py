@@ -26,7 +26,11 @@ if TYPE_CHECKING:
     from .settings import FlutterwaveSettings
     from .transaction import Transaction
 
-__all__ = ["charge_info", "checkout_values", "hosted_link", "payment_result", "verify_id", "verify_ref"]
+__all__ = ["charge_info", "checkout_values", "hosted_link", "list_transactions", "payment_result", "verify_id",
+           "verify_ref"]
+
+#: How many pages of ``GET /v3/transactions`` a listing reads at most.
+MAX_PAGES = 200
 
 
 def verify_id(api: FlutterwaveAPI, transaction_id: str) -> Transaction:
@@ -161,3 +165,35 @@ def charge_info(transaction: Transaction, fallback_currency: str) -> ChargeInfo:
         failure_message=transaction.charge_message if ended else None,
         next_action=action,
     )
+
+
+def list_transactions(api: FlutterwaveAPI, since: datetime, until: datetime) -> list[Transaction]:
+    """The transactions payproc's checkouts made (their ``tx_ref`` starts
+    with :data:`.refs.PREFIX`) created in ``[since, until)``:
+    ``GET /v3/transactions?from=&to=&page=``, every page (the API filters
+    by day; the exact bounds are applied here)."""
+    from payproc.errors import OutcomeUnknown
+
+    from .records import transaction_from_data
+    from .refs import PREFIX
+
+    params = {"from": since.astimezone(timezone.utc).date().isoformat(),
+              "to": until.astimezone(timezone.utc).date().isoformat()}
+    found: list[Transaction] = []
+    for page in range(1, MAX_PAGES + 1):
+        envelope = api.call("GET", "v3/transactions", "list transactions", params={**params, "page": str(page)})
+        items = envelope.get("data")
+        if not isinstance(items, list):
+            raise OutcomeUnknown("Flutterwave's transaction list carries no data")
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            transaction = transaction_from_data(item)
+            created = transaction.created
+            if transaction.tx_ref.startswith(PREFIX) and created is not None and since <= created < until:
+                found.append(transaction)
+        meta = envelope.get("meta")
+        info = meta.get("page_info") if isinstance(meta, dict) else None
+        if not isinstance(info, dict) or int(info.get("current_page") or page) >= int(info.get("total_pages") or 1):
+            return found
+    raise OutcomeUnknown(f"more than {MAX_PAGES} pages of transactions to list")
