@@ -15,6 +15,9 @@ Every session is built from the constants below. ``nox -l`` lists them; a bare
 - ``reliability``: faults, forgeries, bad input, invariants, with every plugin installed.
 - ``postgres``: the tests marked ``postgres`` (any directory) on a real server
   (``PAYPROC_TEST_POSTGRES_URL``).
+- ``migrations``: payproc 0.1 (the first release, built from git commit
+  f291d5e into a venv of its own) fills a database on SQLite and on
+  PostgreSQL; this code upgrades it in place (``tests/first_release``).
 - ``lowest``: each plugin with the core, every dependency at its declared
   minimum (``constraints/``), on the oldest Python.
 - ``packaging``: sdist + wheel of every distribution, ``twine check``, metadata tests.
@@ -31,8 +34,11 @@ found without being on ``PATH``.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import subprocess
+import tarfile
 from pathlib import Path
 
 import nox
@@ -86,6 +92,7 @@ nox.options.sessions = [
     "flutterwave_rave",
     "reliability",
     "postgres",
+    "migrations",
     "lowest",
     "demo",
     "web",
@@ -186,7 +193,7 @@ def pytest(session: nox.Session, *paths: str, env: dict[str, str] | None = None,
 
 #: Test directories that a session of their own runs; every other directory
 #: of tests/ belongs to the core session, so a new one is never left out.
-OWN_SESSION_TESTS = (*PLUGINS, "web", "isolation", "packaging", "reliability")
+OWN_SESSION_TESTS = (*PLUGINS, "web", "isolation", "packaging", "reliability", "first_release")
 
 
 def core_test_dirs() -> list[str]:
@@ -260,6 +267,48 @@ def postgres(session: nox.Session) -> None:
     install_dists(session, tuple(PLUGINS), extras="postgres,web",
                   requirements=TEST_REQUIREMENTS + WEB_TEST_REQUIREMENTS + tuple(r for rs in PLUGINS.values() for r in rs))
     pytest(session, "tests", markexpr="postgres")
+
+
+#: The first release: the migrations session builds it from this commit.
+FIRST_RELEASE = "f291d5e"
+
+
+def first_release_python(session: nox.Session) -> str:
+    """A venv with payproc and payproc-fake as released at FIRST_RELEASE
+    (``git archive`` of that commit, installed from source); its python."""
+    found = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{FIRST_RELEASE}^{{commit}}"],
+                           capture_output=True)
+    if found.returncode != 0:
+        session.error(f"commit {FIRST_RELEASE} (payproc 0.1, the first release) is not in this clone: the "
+                      "migrations session builds 0.1 from it. Fetch the whole history: git fetch --unshallow")
+    home = Path(session.create_tmp()).resolve() / "first-release"
+    shutil.rmtree(home, ignore_errors=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", FIRST_RELEASE,
+                              "core", "plugins/payproc-fake"], capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(home / "src", **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    venv, base = home / "venv", str(Path(session.bin) / "python")
+    python = str(venv / "bin" / "python")
+    sources = [f"{home / 'src' / 'core'}[postgres]", str(home / "src" / "plugins" / "payproc-fake")]
+    if session.venv_backend == "uv":
+        session.run("uv", "venv", "--quiet", "-p", base, str(venv), external=True)
+        session.run("uv", "pip", "install", "--quiet", "-p", python, *sources, external=True)
+    else:
+        session.run(base, "-m", "venv", str(venv), external=True)
+        session.run(python, "-m", "pip", "install", "--quiet", *sources, external=True)
+    session.run(python, "-c", "from importlib.metadata import version as v; "
+                "print('first release:', 'payproc', v('payproc'), 'payproc-fake', v('payproc-fake'))", external=True)
+    return python
+
+
+@nox.session(python=DEV_PYTHON, tags=["tests"])
+def migrations(session: nox.Session) -> None:
+    """payproc 0.1 fills a database (SQLite and PAYPROC_TEST_POSTGRES_URL); this code upgrades it in place."""
+    if not os.environ.get("PAYPROC_TEST_POSTGRES_URL") and os.environ.get("CI"):
+        session.error("PAYPROC_TEST_POSTGRES_URL is not set: CI must upgrade a PostgreSQL database too")
+    python = first_release_python(session)
+    install_dists(session, ("fake",), extras="postgres")
+    pytest(session, "tests/first_release", env={"PAYPROC_FIRST_RELEASE_PYTHON": python})
 
 
 @nox.session(python=LOWEST_PYTHON, tags=["tests"])
