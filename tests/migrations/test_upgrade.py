@@ -3,36 +3,12 @@ upgraded in place; its rows stay; running the upgrade again changes nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from migration_first_release import first_release_models
+from migration_first_release import make_first_release_database
 from migration_schema import differences, fingerprint
-from sqlalchemy import create_engine, func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, inspect, select
 
 from payproc.db import ChargeRow, Database, LedgerRow, Profile, migrate
 from payproc.db.models import Base
-
-
-def make_first_release_database(url: str) -> None:
-    """Tables by 0.1's create_all, a few rows through 0.1's models."""
-    old = first_release_models()
-    engine = create_engine(url)
-    old.Base.metadata.create_all(engine)
-    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    with Session(engine) as session, session.begin():
-        acme = old.Profile(slug="acme", printable_name="Acme", created_at=now)
-        alice = old.Profile(slug="alice", printable_name="Alice", created_at=now)
-        session.add_all([acme, alice])
-        session.flush()
-        charge = old.ChargeRow(idempotency_key="key-1", customer_id=alice.id, provider_id=acme.id, amount=2000,
-                               currency="usd", state="done", processor_key="ch_1", created_at=now, updated_at=now)
-        session.add(charge)
-        session.flush()
-        session.add(old.LedgerRow(orig_profile_id=alice.id, orig_account="Payable", orig_amount=2000,
-                                  orig_unit="usd", dest_profile_id=acme.id, dest_account="Funds", dest_amount=2000,
-                                  dest_unit="usd", charge_id=charge.id, created_at=now))
-    engine.dispose()
 
 
 def test_a_first_release_database_is_stamped_then_upgraded_and_keeps_its_rows(db_url: str) -> None:

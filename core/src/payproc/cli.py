@@ -79,38 +79,42 @@ def cmd_check(args: argparse.Namespace) -> int:
             problems.append("PROCESSOR.WEBHOOK_SECRET is not set: every webhook will be refused")
     except PayprocError as error:
         problems.append(str(error))
-    try:
-        from sqlalchemy import inspect
-
-        from .db import Database
-
-        database = Database(settings.DATABASE_URL)
-        db_file = database.engine.url.database
-        if database.is_sqlite and db_file not in (None, "", ":memory:"):
-            from pathlib import Path
-
-            if not Path(db_file).exists():
-                raise FileNotFoundError(f"{db_file} does not exist: run `payproc db init`")
-        with database.engine.connect() as connection:
-            tables = inspect(connection).get_table_names()
-        print(f"database: {database.engine.url.render_as_string(hide_password=True)}")
-        if "payproc_charge" not in tables:
-            problems.append("database has no payproc tables: run `payproc db init`")
-    except Exception as error:
-        problems.append(f"database: {type(error).__name__}: {error}")
+    problems += _check_database(settings.DATABASE_URL)
     for problem in problems:
         print(f"problem: {problem}")
     print("ok" if not problems else f"{len(problems)} problem(s)")
     return 1 if problems else 0
 
 
-def cmd_db(args: argparse.Namespace) -> int:
-    from .app import Payproc
+def _check_database(url: str) -> list[str]:
+    """The database part of ``payproc check``: reachable, and its schema at
+    the installed code's head revision (else: what to run)."""
+    try:
+        from .db import Database, migrate
 
-    app = Payproc(_settings(args))
-    app.init_db()
-    print(f"database ready: {app.db.engine.url.render_as_string(hide_password=True)}")
-    return 0
+        database = Database(url)
+        db_file = database.engine.url.database
+        if database.is_sqlite and db_file not in (None, "", ":memory:"):
+            from pathlib import Path
+
+            if not Path(db_file).exists():
+                raise FileNotFoundError(f"{db_file} does not exist: run `payproc db init`")
+        state = migrate.current(database)
+        print(f"database: {database.engine.url.render_as_string(hide_password=True)} "
+              f"(schema {state.current or '-'}, installed payproc expects {state.head})")
+        problem = state.problem()
+        return [problem] if problem else []
+    except PayprocError as error:
+        return [f"database: {error}"]
+    except Exception as error:
+        return [f"database: {type(error).__name__}: {error}"]
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """``payproc db init|upgrade|downgrade|current|history`` (payproc.db.commands)."""
+    from .db.commands import run
+
+    return run(_settings(args), args)
 
 
 def cmd_charges(args: argparse.Namespace) -> int:
@@ -179,10 +183,23 @@ def build_parser() -> argparse.ArgumentParser:
         return command
 
     add("backends", cmd_backends, "list installed backends and what each supports")
-    add("check", cmd_check, "load settings, backend and database; exit non-zero on any problem")
-    db = add("db", cmd_db, "create or upgrade the database tables (init/upgrade)")
-    db.add_argument("action", choices=["init", "upgrade"])
-    db.add_argument("--database-url")
+    check = add("check", cmd_check, "load settings, backend and database; exit non-zero on any problem")
+    check.add_argument("--database-url")
+    db = add("db", cmd_db, "create, upgrade or inspect the database schema (Alembic migrations)")
+    db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, help_text in (
+        ("init", "create the tables (or upgrade them to the head) and the processor and broker profiles"),
+        ("upgrade", "upgrade the schema to REVISION (default: the head, with the profiles as `init`)"),
+        ("downgrade", "undo revisions down to REVISION (refused for a revision that cannot be undone)"),
+        ("current", "show the database's revision and whether it is behind the installed payproc"),
+        ("history", "list payproc's revisions, newest first"),
+    ):
+        db_action = db_actions.add_parser(action, help=help_text, description=help_text)
+        if action == "upgrade":
+            db_action.add_argument("revision", nargs="?", default="head", metavar="REVISION")
+        elif action == "downgrade":
+            db_action.add_argument("revision", metavar="REVISION", help="a revision id, or -1 for the previous one")
+        db_action.add_argument("--database-url")
     charges = add("charges", cmd_charges, "list charges, newest first")
     charges.add_argument("--state", choices=["created", "done", "failed", "disputed", "lost"])
     charges.add_argument("--limit", type=int, default=50)

@@ -61,6 +61,8 @@ class Database:
         if self.is_sqlite:
             _sqlite_setup(self.engine)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        #: set once the schema is known to match the installed code (first use)
+        self.schema_checked = False
 
     def __repr__(self) -> str:
         return f"<Database {self.engine.url.render_as_string(hide_password=True)!r}>"
@@ -68,7 +70,11 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in a transaction: committed on success, rolled back on
-        any exception."""
+        any exception. The first one checks the schema (one query): a
+        database behind the installed code raises DatabaseOutOfDate, saying
+        what to run, instead of failing later on a missing column."""
+        if not self.schema_checked:
+            self.check_schema()
         with self.sessionmaker() as session, session.begin():
             yield session
 
@@ -81,6 +87,14 @@ class Database:
     def for_update(self, statement: Any) -> Any:
         return statement if self.is_sqlite else statement.with_for_update()
 
+    def check_schema(self) -> None:
+        """Raise DatabaseOutOfDate if the schema is behind the installed code
+        (see payproc.db.migrate.verify); done once per Database."""
+        from .migrate import verify
+
+        verify(self)
+        self.schema_checked = True
+
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` with payproc's Alembic migrations
         (payproc.db.migrate): creates an empty database, stamps and upgrades
@@ -88,6 +102,7 @@ class Database:
         from .migrate import upgrade
 
         upgrade(self, revision)
+        self.schema_checked = False  # checked again on first use: cheap, and right after a partial upgrade
 
     def create_all(self) -> None:
         """The tables at the head revision (kept for 0.1's callers): the same

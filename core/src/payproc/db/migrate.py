@@ -30,6 +30,8 @@ payproc never load it.
 from __future__ import annotations
 
 import functools
+import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import ConfigurationError, DatabaseOutOfDate
 from .migrations import BASELINE, BRANCH, SCRIPT_LOCATION, revision_graph
@@ -48,7 +51,14 @@ if TYPE_CHECKING:
 
     from .engine import Database
 
-__all__ = ["SchemaState", "head", "schema_state", "upgrade"]
+__all__ = ["DatabaseNewerWarning", "SchemaState", "current", "downgrade", "head", "schema_state", "upgrade",
+           "verify"]
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseNewerWarning(UserWarning):
+    """The database was upgraded by a newer payproc than the one running."""
 
 #: payproc's own version table: an application's Alembic environment keeps
 #: ``alembic_version`` to itself, so payproc never writes a revision there that
@@ -106,6 +116,9 @@ class SchemaState:
     head: str
     payproc_tables: frozenset[str]
     managed_by_app: bool = False
+    #: revisions in the database that the installed payproc does not know: a
+    #: newer payproc upgraded it.
+    newer: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -126,10 +139,21 @@ class SchemaState:
             return "run `alembic upgrade heads` in your application's Alembic environment"
         return "run `payproc db upgrade`"
 
+    def problem(self) -> str | None:
+        """What is wrong with the database for the installed code, in one
+        sentence that says what to run; None when it is at the head."""
+        if self.newer:
+            return (f"the database schema is at {', '.join(self.newer)}, which the installed payproc does not "
+                    f"know (it expects {self.head}): a newer payproc upgraded it; upgrade payproc")
+        if self.empty:
+            return "the database has no payproc tables: run `payproc db init` (or Payproc.init_db())"
+        if self.up_to_date:
+            return None
+        return (f"the database schema is at {self.current or 'payproc 0.1 (no revision)'}, the installed "
+                f"payproc needs {self.head}: {self.advice()}")
+
     def out_of_date(self) -> DatabaseOutOfDate:
-        return DatabaseOutOfDate(
-            f"the database schema is at {self.current or 'payproc 0.1 (no revision)'}, the installed payproc "
-            f"needs {self.head}: {self.advice()}")
+        return DatabaseOutOfDate(self.problem() or f"the database schema is at {self.head}")
 
 
 def _versions(connection: Connection, table: str) -> list[str]:
@@ -149,16 +173,36 @@ def schema_state(connection: Connection) -> SchemaState:
         managed_by_app = bool(rows)
     else:
         rows = []
-    unknown = [rev for rev in rows if rev not in known_revisions()]
-    if unknown:
-        raise DatabaseOutOfDate(
-            f"the database is at payproc revision {', '.join(unknown)}, which the installed payproc does not "
-            "know: a newer payproc upgraded it; install that version")
+    newer = tuple(rev for rev in rows if rev not in known_revisions())
     if len(rows) > 1:
         raise ConfigurationError(f"the database lists several payproc revisions ({', '.join(rows)}): "
                                  "its version table is damaged")
-    return SchemaState(current=rows[0] if rows else None, head=head(), payproc_tables=tables,
-                       managed_by_app=managed_by_app)
+    return SchemaState(current=rows[0] if rows and not newer else None, head=head(), payproc_tables=tables,
+                       managed_by_app=managed_by_app, newer=newer)
+
+
+def verify(database: Database) -> SchemaState | None:
+    """Check, on the database's first use, that its schema is the one the
+    installed code expects: one query when it is (None is returned), a
+    closer look when it is not. Behind (or empty): DatabaseOutOfDate, with
+    what to run, instead of a SQL error later. Newer (a newer payproc
+    upgraded it, e.g. during a rolling deploy): a warning, and the state."""
+    try:
+        with database.engine.connect() as connection:
+            if _versions(connection, VERSION_TABLE) == [head()]:
+                return None
+    except DBAPIError:
+        pass  # no payproc version table: 0.1, empty, or an application's environment
+    with database.engine.connect() as connection:
+        state = schema_state(connection)
+    problem = state.problem()
+    if problem is None:
+        return state
+    if state.newer:
+        logger.warning("%s", problem)
+        warnings.warn(problem, DatabaseNewerWarning, stacklevel=4)
+        return state
+    raise DatabaseOutOfDate(problem)
 
 
 @contextmanager
@@ -198,10 +242,10 @@ def upgrade(database: Database, revision: str = "head", *, replay: bool = False)
     (the tests compare both)."""
     with migration_transaction(database) as connection:
         state = schema_state(connection)
-        if state.managed_by_app:
-            if state.up_to_date:
-                return state
+        if state.newer or (state.managed_by_app and not state.up_to_date):
             raise state.out_of_date()
+        if state.managed_by_app:
+            return state
         if state.empty and not replay and revision in ("head", state.head, f"{BRANCH}@head"):
             Base.metadata.create_all(connection)
             _stamp(connection, state.head)
@@ -217,5 +261,44 @@ def upgrade(database: Database, revision: str = "head", *, replay: bool = False)
             return state
         from alembic import command
 
-        command.upgrade(alembic_config(connection), revision)
+        with _alembic_errors():
+            command.upgrade(alembic_config(connection), revision)
         return state
+
+
+def downgrade(database: Database, revision: str) -> SchemaState:
+    """Downgrade ``database`` to ``revision`` (an id, ``-1``…) in one
+    transaction; return the state before. A revision that cannot be undone
+    raises IrreversibleMigration and nothing changes."""
+    with migration_transaction(database) as connection:
+        state = schema_state(connection)
+        if state.newer or state.managed_by_app:
+            raise ConfigurationError(
+                state.problem() if state.newer else
+                "payproc's schema is managed by your application's Alembic environment: downgrade it there")
+        if state.current is None:
+            raise ConfigurationError("the database is not under payproc's migrations: nothing to downgrade "
+                                     "(`payproc db upgrade` puts it under them)")
+        from alembic import command
+
+        with _alembic_errors():
+            command.downgrade(alembic_config(connection), revision)
+        return state
+
+
+def current(database: Database) -> SchemaState:
+    """Where ``database`` stands (no change)."""
+    with database.engine.connect() as connection:
+        return schema_state(connection)
+
+
+@contextmanager
+def _alembic_errors() -> Iterator[None]:
+    """Alembic's errors about revisions (unknown, not reachable) as payproc's one-line ones."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    try:
+        yield
+    except (CommandError, RevisionError) as error:
+        raise ConfigurationError(str(error).strip().splitlines()[0]) from error

@@ -1,0 +1,136 @@
+"""``payproc db …`` and ``payproc check``, and the check on first use: a
+database behind the installed code is refused with what to run (one line,
+non-zero exit, nothing changed), never a SQL error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import pytest
+from migration_first_release import make_first_release_database
+from migration_schema import fingerprint
+from sqlalchemy import inspect, text
+
+from payproc.app import Payproc
+from payproc.cli import main
+from payproc.db import Database, migrate
+from payproc.errors import DatabaseOutOfDate
+
+
+def payproc(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("payproc: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.fixture(autouse=True)
+def fake_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAYPROC_PROCESSOR__BACKEND", "fake")
+    monkeypatch.setenv("PAYPROC_PROCESSOR__WEBHOOK_SECRET", "whsec_migrations_0123456789")
+
+
+def test_init_current_history_on_an_empty_database(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = payproc(capsys, "db", "current", "--database-url", db_url)
+    assert code == 0 and "run `payproc db init`" in out
+    code, out, _ = payproc(capsys, "db", "init", "--database-url", db_url)
+    assert code == 0 and f"(schema {migrate.head()})" in out
+    code, out, _ = payproc(capsys, "db", "current", "--database-url", db_url)
+    assert code == 0 and out.strip().endswith(f"{migrate.head()} (head)")
+    code, out, _ = payproc(capsys, "db", "history")
+    assert code == 0 and f"-> {migrate.head()} (head)" in out and f"-> {migrate.BASELINE}" in out
+
+
+def test_a_first_release_database_is_refused_until_upgraded(db_url: str, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    make_first_release_database(db_url)
+    monkeypatch.setenv("PAYPROC_DATABASE_URL", db_url)
+    schema = fingerprint(Database(db_url).engine)
+
+    code, out, _ = payproc(capsys, "db", "current")
+    assert code == 0 and "payproc 0.1 (no revision)" in out and "run `payproc db upgrade`" in out
+    code, out, _ = payproc(capsys, "check")
+    assert code == 1 and "problem: the database schema is at payproc 0.1" in out and "`payproc db upgrade`" in out
+    code, _, err = payproc(capsys, "charges")
+    assert code == 2 and "run `payproc db upgrade`" in one_line_error(err)
+    with pytest.raises(DatabaseOutOfDate, match="payproc db upgrade"):
+        Payproc().list_charges()
+    assert fingerprint(Database(db_url).engine) == schema  # nothing changed
+    assert not inspect(Database(db_url).engine).has_table(migrate.VERSION_TABLE)
+
+    code, out, _ = payproc(capsys, "db", "upgrade")
+    assert code == 0 and f"payproc 0.1 (no revision) -> {migrate.head()}" in out
+    code, out, _ = payproc(capsys, "db", "upgrade")
+    assert code == 0 and "nothing to do" in out
+    code, out, _ = payproc(capsys, "charges")
+    assert code == 0 and "ch_1" in out
+    code, out, _ = payproc(capsys, "check")
+    assert code == 0 and out.strip().endswith("ok")
+
+
+def test_downgrading_the_baseline_is_refused_and_changes_nothing(db_url: str,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    make_first_release_database(db_url)
+    assert payproc(capsys, "db", "upgrade", "--database-url", db_url)[0] == 0
+    database = Database(db_url)
+    schema = fingerprint(database.engine)
+    code, _, err = payproc(capsys, "db", "downgrade", "base", "--database-url", db_url)
+    assert code == 2 and "cannot be downgraded" in one_line_error(err)
+    assert fingerprint(database.engine) == schema
+    assert migrate.current(database).up_to_date
+    with database.transaction() as session:
+        assert session.execute(text("SELECT COUNT(*) FROM payproc_charge")).scalar() == 1
+
+
+@pytest.mark.parametrize("argv", [("upgrade", "no_such_revision"), ("downgrade", "no_such_revision")])
+def test_an_unknown_revision_is_one_line(db_url: str, capsys: pytest.CaptureFixture[str], argv: tuple[str, str]) -> None:
+    assert payproc(capsys, "db", "init", "--database-url", db_url)[0] == 0
+    code, _, err = payproc(capsys, "db", *argv, "--database-url", db_url)
+    assert code == 2 and "no_such_revision" in one_line_error(err)
+
+
+def test_a_database_newer_than_the_code_warns_and_is_not_upgraded(db_url: str,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert payproc(capsys, "db", "init", "--database-url", db_url)[0] == 0
+    database = Database(db_url)
+    with database.engine.begin() as connection:
+        connection.execute(text(f"UPDATE {migrate.VERSION_TABLE} SET version_num = '9999_from_a_newer_payproc'"))
+    app = Payproc(DATABASE_URL=db_url)
+    with pytest.warns(migrate.DatabaseNewerWarning, match="9999_from_a_newer_payproc"):
+        assert app.list_charges() == []
+    code, _, err = payproc(capsys, "db", "upgrade", "--database-url", db_url)
+    assert code == 2 and "a newer payproc upgraded it" in one_line_error(err)
+    code, out, _ = payproc(capsys, "check", "--database-url", db_url)
+    assert code == 1 and "9999_from_a_newer_payproc" in out
+
+
+def test_an_unreachable_database_is_one_line_without_the_password(capsys: pytest.CaptureFixture[str]) -> None:
+    url = "postgresql+psycopg://payproc:s3cretpassw0rd@127.0.0.1:1/nowhere"
+    code, _, err = payproc(capsys, "db", "current", "--database-url", url)
+    line = one_line_error(err)
+    assert code == 2 and "127.0.0.1" in line and "s3cretpassw0rd" not in line
+
+
+def test_an_up_to_date_database_is_used_without_warning(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = Payproc(DATABASE_URL=f"sqlite:///{tmp_path}/ok.sqlite3")
+    app.init_db()
+    fresh = Payproc(DATABASE_URL=f"sqlite:///{tmp_path}/ok.sqlite3")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fresh.list_charges() == []
+    assert fresh.db.schema_checked
+
+
+def test_listing_backends_does_not_import_alembic() -> None:
+    probe = subprocess.run([sys.executable, "-c", "import sys; from payproc.cli import main; main(['backends']); "
+                            "print('alembic loaded:', 'alembic' in sys.modules)"], capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip().splitlines()[-1] == "alembic loaded: False"
