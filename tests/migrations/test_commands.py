@@ -134,3 +134,45 @@ def test_listing_backends_does_not_import_alembic() -> None:
                             "print('alembic loaded:', 'alembic' in sys.modules)"], capture_output=True, text=True)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip().splitlines()[-1] == "alembic loaded: False"
+
+
+def test_a_database_one_revision_behind_is_refused_then_upgraded(db_url: str,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    database = Database(db_url)
+    migrate.upgrade(database, migrate.BASELINE, replay=True)
+    assert migrate.BASELINE != migrate.head()
+    code, out, _ = payproc(capsys, "check", "--database-url", db_url)
+    assert code == 1 and f"at {migrate.BASELINE}, the installed payproc needs {migrate.head()}" in out
+    with pytest.raises(DatabaseOutOfDate, match="run `payproc db upgrade`"):
+        Payproc(DATABASE_URL=db_url).list_charges()
+    code, out, _ = payproc(capsys, "db", "upgrade", "--database-url", db_url)
+    assert code == 0 and f"{migrate.BASELINE} -> {migrate.head()}" in out
+    assert Payproc(DATABASE_URL=db_url).list_charges() == []
+
+
+def test_downgrade_and_upgrade_again_through_the_command(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Honest downgrades: down to the baseline and back keeps 0.1's rows."""
+    make_first_release_database(db_url)
+    assert payproc(capsys, "db", "upgrade", "--database-url", db_url)[0] == 0
+    code, out, _ = payproc(capsys, "db", "downgrade", migrate.BASELINE, "--database-url", db_url)
+    assert code == 0 and f"{migrate.head()} -> {migrate.BASELINE}" in out
+    assert payproc(capsys, "db", "upgrade", "--database-url", db_url)[0] == 0
+    code, out, _ = payproc(capsys, "charges", "--database-url", db_url)
+    assert code == 0 and "ch_1" in out
+
+
+def test_a_downgrade_that_would_lose_rows_is_one_line_and_changes_nothing(
+        db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    make_first_release_database(db_url)
+    assert payproc(capsys, "db", "upgrade", "--database-url", db_url)[0] == 0
+    database = Database(db_url)
+    with database.transaction() as session:  # a second dispute on the charge: 0.1's schema cannot hold it
+        for key in ("dp_1", "dp_2"):
+            session.execute(text(
+                "INSERT INTO payproc_dispute (charge_id, state, amount, fee, created_at, updated_at, processor_key, "
+                "kind) SELECT id, 'open', 100, 0, created_at, created_at, :key, 'chargeback' FROM payproc_charge"),
+                {"key": key})
+    schema = fingerprint(database.engine)
+    code, _, err = payproc(capsys, "db", "downgrade", migrate.BASELINE, "--database-url", db_url)
+    assert code == 2 and "more than one dispute" in one_line_error(err)
+    assert fingerprint(database.engine) == schema and migrate.current(database).up_to_date

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, text
 from payproc.db.engine import Database
 from payproc.db.migrate import alembic_config, migration_transaction, upgrade
 from payproc.db.models import ChargeRow, DisputeRow, Profile, TransferRow, utcnow
+from payproc.errors import IrreversibleMigration
 
 
 def _downgrade(database: Database, revision: str) -> None:
@@ -36,7 +37,7 @@ def test_a_charge_with_two_disputes_cannot_go_back_to_the_first_release(db_url: 
     with database.transaction() as session:
         session.add_all([DisputeRow(charge_id=charge_id, processor_key="dp_1", amount=1000, state="won"),
                          DisputeRow(charge_id=charge_id, processor_key="dp_2", amount=1000, kind="pre_arbitration")])
-    with pytest.raises(RuntimeError, match=rf"more than one dispute: \[{charge_id}\]"):
+    with pytest.raises(IrreversibleMigration, match=rf"more than one dispute: \[{charge_id}\]"):
         _downgrade(database, "0001_baseline")
     with database.transaction() as session:  # nothing changed: still at head, both disputes kept
         assert session.scalar(select(func.count()).select_from(DisputeRow)) == 2

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from payproc.db.migrations import batch_alter_table
+from payproc.errors import IrreversibleMigration
 
 revision: str = "0002_contract_1_1"
 down_revision: str | Sequence[str] | None = "0001_baseline"
@@ -72,7 +73,7 @@ def downgrade() -> None:
     unkeyed = bind.execute(sa.text(
         "SELECT id FROM payproc_transfer WHERE processor_key IS NULL")).scalars().all()
     if twice or unkeyed:
-        raise RuntimeError(
+        raise IrreversibleMigration(
             "cannot downgrade below 0002_contract_1_1 without losing records: "
             + "; ".join(filter(None, [
                 f"charges with more than one dispute: {sorted(twice)}" if twice else "",
