@@ -112,7 +112,14 @@ def test_a_database_newer_than_the_code_warns_and_is_not_upgraded(db_url: str,
     assert code == 1 and "9999_from_a_newer_payproc" in out
 
 
-def test_an_unreachable_database_is_one_line_without_the_password(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_database_that_cannot_be_opened_is_one_line(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path}/no/such/directory/payproc.sqlite3"
+    code, _, err = payproc(capsys, "db", "upgrade", "--database-url", url)
+    assert code == 2 and "unable to open database file" in one_line_error(err)
+
+
+@pytest.mark.postgres
+def test_an_unreachable_server_is_one_line_without_the_password(capsys: pytest.CaptureFixture[str]) -> None:
     url = "postgresql+psycopg://payproc:s3cretpassw0rd@127.0.0.1:1/nowhere"
     code, _, err = payproc(capsys, "db", "current", "--database-url", url)
     line = one_line_error(err)

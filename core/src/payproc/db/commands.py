@@ -36,11 +36,14 @@ def _revision(state: migrate.SchemaState) -> str:
 @contextmanager
 def _database_errors(url: str) -> Iterator[None]:
     """A database that cannot be reached (or refuses): one line, no traceback."""
+    shown = make_url(url).render_as_string(hide_password=True)
     try:
         yield
     except DBAPIError as error:
         reason = str(error.orig if error.orig is not None else error).strip().splitlines()[0]
-        raise ConfigurationError(f"database {make_url(url).render_as_string(hide_password=True)}: {reason}") from error
+        raise ConfigurationError(f"database {shown}: {reason}") from error
+    except ModuleNotFoundError as error:  # the URL's driver (psycopg: pip install 'payproc[postgres]')
+        raise ConfigurationError(f"database {shown}: its driver is not installed ({error})") from error
 
 
 def db_init(settings: Settings, args: argparse.Namespace) -> int:
