@@ -146,7 +146,7 @@ def checkout(backend: Backend, backdoor: Any) -> Callable[..., tuple[PaymentResu
 
     def run(subscriber: Party, amount: int, currency: str, key: str, **pay: Any) -> tuple[PaymentResult, Any]:
         context = backend.call("get_payment_context", subscriber=subscriber, amount=amount, currency=currency,
-                               provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                               provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
         token, fields = backdoor.pay(context, amount, currency, **pay)
         result = backend.call("create_payment", request=request_for(subscriber, amount, currency, key, token,
                                                                      dict(fields)), reference=context.reference)

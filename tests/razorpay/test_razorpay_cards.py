@@ -24,7 +24,7 @@ def save_card(backend, backdoor, subscriber, **card):
 
 def test_card_context_opens_a_customer_and_an_authorization_order(backend, subscriber, fake):
     context = backend.call("get_payment_context", subscriber=subscriber, amount=None, currency=None,
-                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=None)
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=None)
     assert context.values["customer_id"].startswith("cust_")
     assert context.values["recurring"] == "1"
     if fake is not None:
@@ -32,13 +32,13 @@ def test_card_context_opens_a_customer_and_an_authorization_order(backend, subsc
         assert order["amount"] == 100 and order["_customer_id"] == context.values["customer_id"]
         assert order["_token"]["max_amount"] > 0 and order["_payment_capture"] is False
     again = backend.call("get_payment_context", subscriber=subscriber, amount=None, currency=None,
-                         provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=None)
+                         provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=None)
     assert again.values["customer_id"] == context.values["customer_id"]  # fail_existing=0
 
 
 def test_card_update_checkout_saves_the_card(backend, backdoor, subscriber):
     context = backend.call("get_payment_context", subscriber=subscriber, amount=None, currency=None,
-                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=None)
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=None)
     token, _ = backdoor.pay(context, 100, "inr", card={"last4": "1111", "network": "Visa", "name": "Asha Rao",
                                                         "expiry_month": 2, "expiry_year": 2031})
     update = backend.call("create_or_update_card", subscriber=subscriber, token=token, provider=PROVIDER,
@@ -51,7 +51,7 @@ def test_card_update_checkout_saves_the_card(backend, backdoor, subscriber):
 
 def test_card_saved_for_another_profile_is_refused(backend, backdoor, subscriber):
     context = backend.call("get_payment_context", subscriber=subscriber, amount=None, currency=None,
-                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=None)
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=None)
     token, _ = backdoor.pay(context, 100, "inr")
     thief = dataclasses.replace(subscriber, slug="someone-else")
     with pytest.raises(ProcessorError, match="another profile"):
@@ -62,7 +62,7 @@ def test_new_card_takes_over_and_the_old_token_is_kept(backend, backdoor, subscr
     subscriber, first = save_card(backend, backdoor, subscriber, last4="1111")
     customer = subscriber.keys.card_key
     context = backend.call("get_payment_context", subscriber=subscriber, amount=None, currency=None,
-                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=None)
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=None)
     assert context.values["customer_id"] == customer
     token, _ = backdoor.pay(context, 100, "inr", card={"last4": "2222"})
     update = backend.call("create_or_update_card", subscriber=subscriber, token=token, provider=PROVIDER,

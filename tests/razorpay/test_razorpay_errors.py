@@ -11,7 +11,7 @@ from razorpay_helpers import BROKER, PROVIDER, request_for
 
 def context(backend, subscriber, key, amount=50000):
     return backend.call("get_payment_context", subscriber=subscriber, amount=amount, currency="inr",
-                        provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                        provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
 
 
 def test_wrong_keys_are_a_setup_error_without_the_secret(make_backend, subscriber, key):
@@ -49,7 +49,7 @@ def test_other_refusals_are_processor_errors(backend, subscriber, key):
     """A currency Razorpay does not take: payproc knows it, Razorpay refuses it."""
     with pytest.raises(ProcessorError, match="not supported") as caught:
         backend.call("get_payment_context", subscriber=subscriber, amount=50000, currency="ngn",
-                     provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                     provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
     assert type(caught.value) is ProcessorError
 
 

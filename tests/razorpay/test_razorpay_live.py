@@ -34,10 +34,10 @@ def live(harness):
 def test_an_order_is_created_found_again_and_awaits_the_customer(live, backend, subscriber):
     key = f"payproc-smoke-{uuid.uuid4().hex[:12]}"
     context = backend.call("get_payment_context", subscriber=subscriber, amount=100, currency="inr",
-                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
     assert context.reference.startswith("order_") and context.values["key"] == live.key_id
     again = backend.call("get_payment_context", subscriber=subscriber, amount=100, currency="inr",
-                         provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                         provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
     assert again.reference == context.reference, "the order is found again by its receipt"
     info = backend.call("retrieve_charge", charge=charge_ref(subscriber, 100, "inr", key, None,
                                                              reference=context.reference))
@@ -56,7 +56,7 @@ def test_wrong_secret_is_a_setup_error(live, make_backend, subscriber):
     backend = make_backend(PRIV_KEY="not-the-secret")
     with pytest.raises(ProcessorSetupError):
         backend.call("get_payment_context", subscriber=subscriber, amount=100, currency="inr", provider=PROVIDER,
-                     broker=BROKER, broker_fee_amount=0, idempotency_key=f"payproc-smoke-{uuid.uuid4().hex[:8]}")
+                     broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=f"payproc-smoke-{uuid.uuid4().hex[:8]}")
 
 
 def test_list_payments_reads_the_last_day(live, backend):

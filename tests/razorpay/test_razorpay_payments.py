@@ -16,7 +16,7 @@ from razorpay_helpers import BROKER, PROVIDER, request_for
 
 def context_for(backend, subscriber, amount, currency, key):
     return backend.call("get_payment_context", subscriber=subscriber, amount=amount, currency=currency,
-                        provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                        provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
 
 
 def test_context_creates_an_order_checkout_needs(backend, harness, subscriber, key):

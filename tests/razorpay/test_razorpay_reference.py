@@ -14,7 +14,7 @@ def stored_and_racing(backend, backdoor, fake, subscriber, key):
     """The order the core stored for the charge, and a second order that a
     racing request opened for the same receipt (Razorpay allows it), newer."""
     context = backend.call("get_payment_context", subscriber=subscriber, amount=50000, currency="inr",
-                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
     with fake.state.lock:
         racing = fake.state.create_order({"amount": 50000, "currency": "INR", "receipt": receipt_for(key)})
         racing["created_at"] += 1  # strictly newer, whatever the clock's second
@@ -46,7 +46,7 @@ def test_the_stored_order_is_read_by_its_id(backend, backdoor, fake, subscriber,
 def test_without_a_reference_the_receipt_is_searched(backend, backdoor, subscriber, key):
     """Charges stored without a reference are still found (the fallback)."""
     context = backend.call("get_payment_context", subscriber=subscriber, amount=50000, currency="inr",
-                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
     token, _ = backdoor.pay(context, 50000, "inr")
     start = len(backdoor.requests_made())
     info = backend.call("retrieve_charge", charge=charge_ref(subscriber, 50000, "inr", key, None))

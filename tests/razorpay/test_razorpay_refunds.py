@@ -79,7 +79,7 @@ def test_retrieve_failed_and_unknown_payments(backend, checkout, subscriber, key
 
 def test_order_opened_but_never_paid_is_awaiting_the_customer(backend, subscriber, key):
     context = backend.call("get_payment_context", subscriber=subscriber, amount=50000, currency="inr",
-                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
     charge = charge_ref(subscriber, 50000, "inr", key, None, reference=context.reference)
     info = backend.call("retrieve_charge", charge=charge)
     assert (info.status, info.processor_key) == (ChargeStatus.AWAITING_CUSTOMER, None)
@@ -89,7 +89,7 @@ def test_order_opened_but_never_paid_is_awaiting_the_customer(backend, subscribe
 def test_late_authorization_is_captured_on_retrieve(backend, backdoor, subscriber, key, fake):
     """The browser never came back, but the bank authorized our order later."""
     context = backend.call("get_payment_context", subscriber=subscriber, amount=50000, currency="inr",
-                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
     token, _ = backdoor.pay(context, 50000, "inr")
     info = backend.call("retrieve_charge", charge=charge_ref(subscriber, 50000, "inr", key, None))
     assert info.status is ChargeStatus.SUCCEEDED and info.processor_key == token
@@ -98,7 +98,7 @@ def test_late_authorization_is_captured_on_retrieve(backend, backdoor, subscribe
 
 def test_authorization_of_another_amount_is_left_pending(backend, backdoor, subscriber, key, fake):
     context = backend.call("get_payment_context", subscriber=subscriber, amount=50000, currency="inr",
-                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
     token, _ = backdoor.pay(context, 50000, "inr")
     info = backend.call("retrieve_charge", charge=charge_ref(subscriber, 40000, "inr", key, token))
     assert info.status is ChargeStatus.PENDING

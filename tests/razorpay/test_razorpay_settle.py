@@ -14,7 +14,7 @@ from razorpay_helpers import BROKER, PROVIDER, charge_ref, request_for
 
 def context_for(backend, subscriber, amount, key):
     return backend.call("get_payment_context", subscriber=subscriber, amount=amount, currency="inr",
-                        provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=key)
+                        provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
 
 
 def test_complete_payment_with_the_handlers_fields(backend, backdoor, subscriber, key, fake):

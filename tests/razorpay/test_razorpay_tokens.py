@@ -15,7 +15,7 @@ def save(backend, backdoor, subscriber, **card):
     token = backdoor.card_token(card=card) if not subscriber.keys.card_key else None
     if token is None:
         context = backend.call("get_payment_context", subscriber=subscriber, amount=None, currency=None,
-                               provider=PROVIDER, broker=BROKER, broker_fee_amount=0, idempotency_key=None)
+                               provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=None)
         token, _ = backdoor.pay(context, 100, "inr", card=card)
     update = backend.call("create_or_update_card", subscriber=subscriber, token=token, provider=PROVIDER,
                           broker=BROKER)
