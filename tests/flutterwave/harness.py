@@ -20,6 +20,7 @@ from payproc_flutterwave.refs import tx_ref_for
 from payproc_flutterwave_tests_fakeserver import (  # loaded by conftest
     DECLINED_CARD,
     SUCCESS_CARD,
+    THREE_DS_CARD,
     REFUND,
     VERIFY,
     FakeFlutterwave,
@@ -82,6 +83,8 @@ class FlutterwaveHarness:
         email = context.values["customer"]["email"] or CUSTOMER_EMAIL
         if outcome == "decline":
             paid = self.fake.pay(tx_ref, major, code, card=DECLINED_CARD, email=email)
+        elif outcome == "challenge":  # Flutterwave's 3-D Secure test card: pending until the customer acts
+            paid = self.fake.pay(tx_ref, major, code, card=THREE_DS_CARD, email=email)
         elif outcome in ("success", "unknown"):
             paid = self.fake.pay(tx_ref, major, code, card=SUCCESS_CARD, email=email)
             if outcome == "unknown":  # the payment exists; the answer to its verification is lost
@@ -89,6 +92,15 @@ class FlutterwaveHarness:
         else:
             raise ValueError(f"unknown outcome {outcome!r}")
         return str(paid.id), {}
+
+    def challenge(self, charge_processor_key: str, next_action: Mapping[str, Any], *,
+                  outcome: str = "success") -> Mapping[str, str]:
+        """The customer answers the 3-D Secure page ``next_action`` sends
+        them to; what comes back is what FlutterwaveCheckout's callback (or
+        the return URL's query) carries."""
+        assert next_action.get("kind") == "redirect" and str(next_action.get("url", "")).startswith(self.fake.url)
+        transaction = self.fake.authenticate(int(charge_processor_key), passed=outcome == "success")
+        return {"status": transaction.status, "tx_ref": transaction.tx_ref, "transaction_id": str(transaction.id)}
 
     def lose_next_answer(self, operation: str) -> None:
         """Flutterwave makes the next refund, and its answer is lost (504)."""

@@ -245,3 +245,20 @@ def test_list_payments_lists_payprocs_transactions_of_the_period(backend, fake):
     assert by_key[str(declined.id)].status is ChargeStatus.FAILED
     assert fake.count(TRANSACTIONS) == 2  # every page read
     assert backend.call("list_payments", since=until, until=until + timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize(("outcome", "status"), [("success", ChargeStatus.SUCCEEDED), ("fail", None)])
+def test_the_harness_stages_a_3ds_challenge(backend, payproc_harness, outcome, status):
+    """What the suite's customer-action section does with this backend."""
+    key = new_key()
+    ctx = context(backend, 2000, "ngn", key)
+    token, _ = payproc_harness.pay(ctx, 2000, "ngn", outcome="challenge")
+    first = backend.call("create_payment", request=request(2000, "ngn", key, token), reference=ctx.reference)
+    assert first.status is ChargeStatus.REQUIRES_ACTION
+    params = payproc_harness.challenge(first.processor_key, first.next_action.as_dict(), outcome=outcome)
+    charge = charge_ref(first, 2000, "ngn", key, reference=ctx.reference)
+    if status is None:
+        with pytest.raises(CardError):
+            backend.call("complete_payment", charge=charge, params=params)
+    else:
+        assert backend.call("complete_payment", charge=charge, params=params).status is status
