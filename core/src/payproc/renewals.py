@@ -10,26 +10,38 @@ the charge is done; a decline counts one attempt, once, whatever the number
 of reruns. A charge whose outcome is unknown keeps its key until it is known.
 
 Concurrency is bounded by a thread pool (``settings.RENEWALS.CONCURRENCY``):
-processor calls wait on the network, not the CPU. Charges start at most
-``settings.RENEWALS.RATE_LIMIT`` per second (a token bucket shared by the
-workers), so a batch never trips the processor's own rate limit.
+processor calls wait on the network, not the CPU. Processor calls start at
+most ``settings.RENEWALS.RATE_LIMIT`` per second, so a batch never trips the
+processor's own rate limit.
+
+Across processes and machines (PostgreSQL): each process claims due renewals
+``RENEWALS.BATCH_SIZE`` at a time with a lease (:mod:`payproc.claims`), so N
+processes split the work and no renewal is taken by two of them; one killed
+mid-batch holds its batch until ``RENEWALS.LEASE_SECONDS`` pass, then
+another run picks it up (the keys above make that safe even for the charges
+it had in flight). The rate limit is then global: one row on the database's
+clock that every process's calls wait for (:mod:`payproc.ratelimit`). A
+renewal that did not go through (declined, unknown, no card) keeps its lease,
+so no process retries it before the lease passes. SQLite keeps the
+single-process path: the whole due list, an in-memory token bucket.
 """
 
 from __future__ import annotations
 
 import calendar
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Protocol
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
+from . import claims
+from .claims import DueRenewal
 from .db.models import ChargeState, Profile
 from .errors import (
     CardError,
@@ -41,6 +53,7 @@ from .errors import (
     ProcessorSetupError,
 )
 from .flows._common import LOGGER, rowcount, to_party
+from .ratelimit import DatabaseRateLimiter, LimitedBackend, Limiter, TokenBucket
 
 if TYPE_CHECKING:
     from .app import Payproc
@@ -48,45 +61,6 @@ if TYPE_CHECKING:
 __all__ = ["RenewalSummary", "TokenBucket", "next_due", "renewal_key", "run_renewals"]
 
 CHARGED, DECLINED, UNKNOWN, SKIPPED, FAILED = "charged", "declined", "unknown", "skipped", "failed"
-
-
-_EPSILON = 1e-9
-
-
-class Limiter(Protocol):
-    def acquire(self) -> None: ...
-
-
-class TokenBucket:
-    """At most ``rate`` acquisitions per second on average, ``burst`` at once.
-
-    Thread-safe; ``acquire`` blocks until a token is free. ``clock`` and
-    ``sleep`` are injectable so tests check the schedule without timers.
-    (A rate-limit library would bring a dependency and an API that changed
-    across major versions for these twenty lines.)
-    """
-
-    def __init__(self, rate: float, burst: int = 1, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be > 0 and burst >= 1")
-        self.rate, self.burst = float(rate), burst
-        self._clock, self._sleep = clock, sleep
-        self._tokens = float(burst)
-        self._last = clock()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        while True:
-            with self._lock:
-                now = self._clock()
-                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-                self._last = now
-                if self._tokens >= 1 - _EPSILON:  # float sums must not leave a 1e-16 debt
-                    self._tokens = max(0.0, self._tokens - 1)
-                    return
-                wait = (1 - self._tokens) / self.rate
-            self._sleep(wait)
 
 
 @dataclass
@@ -112,15 +86,7 @@ class RenewalSummary:
                 f"{self.skipped} skipped, {self.failed} failed in {self.elapsed:.1f}s")
 
 
-@dataclass(frozen=True)
-class _Due:
-    profile_id: int
-    slug: str
-    amount: int
-    currency: str
-    due: date
-    attempt: int
-    has_card: bool
+_Due = DueRenewal  # the name before payproc.claims
 
 
 def next_due(due: date) -> date:
@@ -135,27 +101,13 @@ def renewal_key(profile_id: int, due: date, attempt: int) -> str:
     return f"renewal_{profile_id}_{due.isoformat()}_{attempt}"
 
 
-def due_renewals(app: Payproc, today: date) -> list[_Due]:
-    """Every profile with a renewal due on or before ``today`` and attempts
-    left, oldest due first."""
-    with app.db.transaction() as session:
-        rows = session.execute(
-            select(Profile.id, Profile.slug, Profile.renewal_amount, Profile.renewal_currency,
-                   Profile.renewal_due, Profile.nb_renewal_attempts, Profile.processor_card_key)
-            .where(Profile.renewal_due <= today, Profile.renewal_amount > 0,
-                   Profile.renewal_currency.is_not(None),
-                   Profile.nb_renewal_attempts < app.settings.RENEWALS.MAX_RENEWAL_ATTEMPTS)
-            .order_by(Profile.renewal_due, Profile.id)
-        ).all()
-    # the query's filters leave no NULL amount, currency or due date
-    return [_Due(pid, slug, amount or 0, currency or "", due or today, attempts or 0, bool(card_key))
-            for pid, slug, amount, currency, due, attempts, card_key in rows]
+due_renewals = claims.due_renewals
 
 
 def _advance(app: Payproc, item: _Due) -> None:
     with app.db.transaction() as session:
         session.execute(update(Profile).where(Profile.id == item.profile_id, Profile.renewal_due == item.due)
-                        .values(renewal_due=next_due(item.due), nb_renewal_attempts=0))
+                        .values(renewal_due=next_due(item.due), nb_renewal_attempts=0, renewal_lease_until=None))
 
 
 def _count_failure(app: Payproc, item: _Due) -> bool:
@@ -178,11 +130,11 @@ def _count_failure(app: Payproc, item: _Due) -> bool:
     return bool(counted)
 
 
-def renew(app: Payproc, item: _Due, limiter: Limiter) -> str:
-    """Charge one renewal; returns its outcome (charged, declined, ...)."""
+def renew(app: Payproc, item: _Due) -> str:
+    """Charge one renewal; returns its outcome (charged, declined, ...).
+    ``app``'s backend is the rate-limited one (:func:`run_renewals`)."""
     if not item.has_card:
         return SKIPPED
-    limiter.acquire()
     key = renewal_key(item.profile_id, item.due, item.attempt)
     try:
         charge = app.checkout(item.slug, item.amount, item.currency, None, idempotency_key=key,
@@ -220,37 +172,85 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[], object]]:
         yield bar.update
 
 
+def default_limiter(app: Payproc, rate: float | None = None) -> Limiter:
+    """The processor rate limit (``rate`` or ``RENEWALS.RATE_LIMIT``): one for
+    every process on a PostgreSQL database (named after the backend), an
+    in-memory bucket on SQLite."""
+    options = app.settings.RENEWALS
+    if app.db.is_sqlite:
+        return TokenBucket(rate or options.RATE_LIMIT)
+    return DatabaseRateLimiter(app.db, f"processor:{app.backend.name}", rate or options.RATE_LIMIT,
+                               headroom=options.RATE_HEADROOM)
+
+
+def limited(app: Payproc, limiter: Limiter) -> Payproc:
+    """``app`` on the same settings and database whose processor calls wait
+    for ``limiter``."""
+    from .app import Payproc
+
+    return Payproc(app.settings, database=app.db, backend=LimitedBackend(app.backend, limiter))
+
+
 def run_renewals(app: Payproc, *, today: date | None = None, concurrency: int | None = None,
                  rate_limit: float | None = None, progress: bool = True,
-                 limiter: Limiter | None = None) -> RenewalSummary:
+                 limiter: Limiter | None = None, batch_size: int | None = None,
+                 lease: timedelta | None = None) -> RenewalSummary:
     """Charge every renewal due on or before ``today`` (UTC today by default).
 
-    ``concurrency`` and ``rate_limit`` default to ``settings.RENEWALS``;
-    ``limiter`` replaces the token bucket (tests). On an interruption
-    (``KeyboardInterrupt``), charges in flight finish, the rest are not
-    started, and the exception propagates: run the batch again to finish.
+    ``concurrency``, ``rate_limit``, ``batch_size`` and ``lease`` default to
+    ``settings.RENEWALS``; ``limiter`` replaces the rate limit (tests). On
+    PostgreSQL, renewals are claimed a batch at a time, so several runs (in
+    several processes) share the work; the run ends when a claim finds
+    nothing left. On an interruption (``KeyboardInterrupt``), charges in
+    flight finish, the rest are not started (their claims are given back),
+    and the exception propagates: run the batch again to finish.
     """
     started = time.perf_counter()
     today = today or datetime.now(timezone.utc).date()  # noqa: UP017 - Python 3.10
     options = app.settings.RENEWALS
     workers = concurrency or options.CONCURRENCY
-    limiter = limiter or TokenBucket(rate_limit or options.RATE_LIMIT)
     app.backend  # noqa: B018 - load the backend once, before the threads share it
-    items = due_renewals(app, today)
+    worker_app = limited(app, limiter or default_limiter(app, rate_limit))
+    if app.db.is_sqlite:
+        items = claims.due_renewals(app, today)
+        total = len(items)
+
+        def claim() -> list[_Due]:
+            batch, items[:] = list(items), []
+            return batch
+    else:
+        size, held = batch_size or options.BATCH_SIZE or workers, lease or timedelta(seconds=options.LEASE_SECONDS)
+        total = claims.count_due(app, today) if progress else 0
+
+        def claim() -> list[_Due]:
+            return claims.claim_renewals(app, today, size, held)
+
     summary = RenewalSummary()
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="payproc-renewal")
+    futures: dict[Future[str], _Due] = {}
     try:
-        with _progress(len(items), progress) as tick:
-            futures: dict[Future[str], _Due] = {executor.submit(renew, app, item, limiter): item for item in items}
-            for future in as_completed(futures):
-                outcome = future.result()
-                setattr(summary, outcome, getattr(summary, outcome) + 1)
-                if outcome == CHARGED:
-                    item = futures[future]
-                    summary.amounts[item.currency] += item.amount
-                tick()
+        with _progress(total, progress) as tick:
+            exhausted = False
+            while True:
+                if not exhausted and len(futures) < workers:  # keep the pool fed, one batch ahead at most
+                    batch = claim()
+                    exhausted = not batch
+                    futures.update({executor.submit(renew, worker_app, item): item for item in batch})
+                if not futures:
+                    break
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item = futures.pop(future)
+                    outcome = future.result()
+                    setattr(summary, outcome, getattr(summary, outcome) + 1)
+                    if outcome == CHARGED:
+                        summary.amounts[item.currency] += item.amount
+                    tick()
     except BaseException:
+        not_started = [item for future, item in futures.items() if future.cancel()]
         executor.shutdown(wait=True, cancel_futures=True)
+        if not app.db.is_sqlite:
+            claims.release_renewals(app, [item.profile_id for item in not_started])
         raise
     finally:
         summary.elapsed = time.perf_counter() - started

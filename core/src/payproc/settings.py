@@ -55,14 +55,24 @@ ProcessorSettings = BackendSettings
 
 
 class RenewalSettings(BaseModel):
-    """Batch renewals: how many charges run at once and how many start per
-    second at most."""
+    """Batch renewals: how many charges run at once, how many processor calls
+    start per second at most (across every process on PostgreSQL), and how
+    processes share the due list on PostgreSQL (claimed in batches, each
+    held for a lease)."""
 
     model_config = ConfigDict(frozen=True)
 
     CONCURRENCY: int = Field(default=8, ge=1, le=256)
     RATE_LIMIT: float = Field(default=25.0, gt=0)
+    #: PostgreSQL: calls are spaced (1 + RATE_HEADROOM) / RATE_LIMIT apart, so the
+    #: processor still sees at most RATE_LIMIT a second when a request reaches it
+    #: up to RATE_HEADROOM seconds later than another (payproc.ratelimit)
+    RATE_HEADROOM: float = Field(default=0.05, ge=0, lt=1)
     MAX_RENEWAL_ATTEMPTS: int = Field(default=3, ge=1)
+    #: PostgreSQL: renewals one process claims at a time (None: CONCURRENCY)
+    BATCH_SIZE: int | None = Field(default=None, ge=1, le=1000)
+    #: PostgreSQL: how long a claim holds; a dead worker's batch waits this long
+    LEASE_SECONDS: float = Field(default=300.0, gt=0)
 
 
 class RetrySettings(BaseModel):

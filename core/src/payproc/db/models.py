@@ -84,6 +84,7 @@ class Profile(Base):
     subscriber."""
 
     __tablename__ = "payproc_profile"
+    __table_args__ = (Index("ix_payproc_profile_renewal_due", "renewal_due"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
@@ -100,6 +101,8 @@ class Profile(Base):
     renewal_amount: Mapped[int | None] = mapped_column(BigInteger, default=None)
     renewal_currency: Mapped[str | None] = mapped_column(String(3), default=None)
     renewal_due: Mapped[date | None] = mapped_column(Date, default=None)
+    #: a renewal worker claimed this renewal until then (PostgreSQL batches, payproc.claims)
+    renewal_lease_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:
@@ -260,3 +263,13 @@ class LedgerRow(Base):
     dest_amount: Mapped[int] = mapped_column(BigInteger)
     dest_unit: Mapped[str] = mapped_column(String(3))
     charge_id: Mapped[int | None] = mapped_column(ForeignKey("payproc_charge.id"), index=True, default=None)
+
+
+class RateLimitRow(Base):
+    """A rate limit shared by every process on the database (payproc.ratelimit):
+    the earliest time the next call may start, on the database's clock."""
+
+    __tablename__ = "payproc_rate_limit"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column()

@@ -318,19 +318,16 @@ def settle(app: Payproc, *, customer: str | None = None, older_than: timedelta =
     """Ask the processor about every charge still in progress (``created``,
     not leased by a worker, created more than ``older_than`` ago) and record
     what it says. Charges it does not know are marked failed; pending ones
-    stay. Returns the charges that changed state."""
-    at = common.now()
-    with app.db.transaction() as session:
-        query = select(ChargeRow).where(
-            ChargeRow.state == ChargeState.CREATED,
-            or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at),
-            ChargeRow.created_at <= at - older_than,
-        )
-        if customer is not None:
-            query = query.where(ChargeRow.customer_id == common.get_profile(session, customer).id)
-        pending = session.scalars(query.order_by(ChargeRow.id)).all()
+    stay. Returns the charges that changed state.
+
+    On PostgreSQL the charges are claimed in small batches with a lease
+    (:func:`payproc.claims.charges_to_settle`): settle processes running at
+    once split them; a charge still pending keeps its lease until it passes,
+    so the next settle run after that asks again."""
+    from ..claims import charges_to_settle
+
     changed = []
-    for charge in pending:
+    for charge in charges_to_settle(app, customer=customer, older_than=older_than, lease=LEASE):
         try:
             settled = settle_charge(app, charge)
         except (OutcomeUnknown, IntegrityMismatch) as error:
