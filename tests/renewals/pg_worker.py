@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int)
     parser.add_argument("--lease", type=float, default=300.0)
     parser.add_argument("--headroom", type=float, default=0.05)
-    parser.add_argument("--start-at", type=float, help="wall-clock time (epoch s) to start at, so workers begin together")
+    parser.add_argument("--wait-go", action="store_true",
+                        help="print 'ready', then start when a line arrives on stdin (workers begin together)")
     args = parser.parse_args(argv)
     renewals: dict[str, Any] = {"CONCURRENCY": args.concurrency, "RATE_LIMIT": args.rate,
                                 "LEASE_SECONDS": args.lease, "RATE_HEADROOM": args.headroom}
@@ -52,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         renewals["BATCH_SIZE"] = args.batch
     app = make_app(args.db, args.processor, args.account, args.latency, **renewals)
     app.backend  # noqa: B018 - loaded before the start line
-    if args.start_at:
-        time.sleep(max(0.0, args.start_at - time.time()))
+    if args.wait_go:
+        print("ready", flush=True)
+        sys.stdin.readline()
     if args.command == "renewals":
         from payproc.renewals import run_renewals
 

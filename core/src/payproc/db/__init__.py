@@ -12,6 +12,7 @@ from .models import (
     RefundRow,
     TransferRow,
     WebhookEventRow,
+    WebhookInboxRow,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "RefundRow",
     "TransferRow",
     "WebhookEventRow",
+    "WebhookInboxRow",
 ]

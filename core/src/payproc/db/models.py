@@ -21,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     false,
 )
@@ -273,3 +274,21 @@ class RateLimitRow(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     next_at: Mapped[datetime] = mapped_column()
+
+
+class WebhookInboxRow(Base):
+    """A verified webhook event kept for a task to apply later (deferred
+    intake, payproc.integrations.celery): ``event`` is the backend's parsed
+    :class:`~payproc.types.WebhookEvent` as JSON; ``processed_at`` is set in
+    the transaction that applies it, so it is applied once."""
+
+    __tablename__ = "payproc_webhook_inbox"
+    __table_args__ = (UniqueConstraint("backend", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    backend: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(255))
+    event: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
