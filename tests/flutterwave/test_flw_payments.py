@@ -183,12 +183,15 @@ def test_return_without_a_payment_is_still_awaiting_the_customer(backend, fake):
     ctx = context(backend, 1000, "ngn", key)
     charge = charge_ref(None, 1000, "ngn", key, reference=ctx.reference)
     result = backend.call("complete_payment", charge=charge, params={"status": "cancelled", "tx_ref": ctx.reference})
-    assert result.status is ChargeStatus.AWAITING_CUSTOMER and result.processor_key == ""
+    assert result.status is ChargeStatus.AWAITING_CUSTOMER and result.processor_key == ctx.reference
     assert backend.call("retrieve_charge", charge=charge).status is ChargeStatus.AWAITING_CUSTOMER
     # the customer comes back later and pays: the same charge succeeds
     paid = fake.pay(ctx.reference, "10.00", "ngn")
     later = backend.call("complete_payment", charge=charge, params={"transaction_id": str(paid.id)})
     assert later.status is ChargeStatus.SUCCEEDED
+    # the core may have kept the tx_ref as the handle: the charge is still found by it
+    kept = dataclasses.replace(charge, processor_key=ctx.reference)
+    assert backend.call("retrieve_charge", charge=kept).processor_key == str(paid.id)
 
 
 def test_return_naming_another_checkouts_transaction_is_refused(backend, fake):

@@ -209,7 +209,8 @@ class FlutterwaveBackend(FlutterwaveBase):
         """The customer came back (``?status=…&tx_ref=…&transaction_id=…``).
         The params only say where to look: the transaction is verified and
         must be this charge's ``tx_ref``. No transaction yet (the customer
-        closed the page): still awaiting the customer, who may pay again."""
+        closed the page): still awaiting the customer, who may pay again,
+        with the ``tx_ref`` as the processor's handle."""
         from datetime import datetime, timezone
 
         from payproc.types import ChargeStatus, PaymentResult
@@ -225,8 +226,11 @@ class FlutterwaveBackend(FlutterwaveBase):
             else:
                 transaction = self._verify(tx_ref)
         except TransactionNotFound:
+            # The processor's handle of a checkout nobody paid yet is its
+            # tx_ref (unique per charge): a later return, webhook or settle
+            # finds the transaction by it.
             return PaymentResult(
-                processor_key=charge.processor_key or "", amount=charge.amount, currency=charge.currency.lower(),
+                processor_key=charge.processor_key or tx_ref, amount=charge.amount, currency=charge.currency.lower(),
                 created_at=datetime.now(timezone.utc), status=ChargeStatus.AWAITING_CUSTOMER,
             )
         return payment_result(transaction, tx_ref, charge.amount, charge.currency)
