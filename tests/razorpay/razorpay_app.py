@@ -22,8 +22,9 @@ class Shop:
     """The application (``app``), Razorpay's side (``harness``) and the
     webhooks Razorpay sent that the application has not been given yet."""
 
-    def __init__(self, harness: Any, tmp_path: Path, database_url: str | None = None) -> None:
-        section = {k: v for k, v in harness.processor_settings().items() if v is not None}
+    def __init__(self, harness: Any, tmp_path: Path, database_url: str | None = None,
+                 overrides: dict[str, Any] | None = None) -> None:
+        section = {k: v for k, v in {**harness.processor_settings(), **(overrides or {})}.items() if v is not None}
         url = database_url or f"sqlite:///{tmp_path / 'shop.sqlite3'}"
         self.app = Payproc(load_settings(DATABASE_URL=url, PROCESSOR=section))
         self.app.init_db()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from payproc.errors import OutcomeUnknown
 from payproc.types import ChargeStatus, ProcessorKeys
 from razorpay_helpers import BROKER, PROVIDER, charge_ref, request_for
 
@@ -33,8 +32,8 @@ def test_forged_return_is_settled_from_razorpays_records(backend, backdoor, subs
     charge = charge_ref(subscriber, 50000, "inr", key, None, reference=context.reference)
     forged = {"razorpay_payment_id": "pay_Forged00000001", "razorpay_order_id": context.reference,
               "razorpay_signature": "0" * 64}
-    with pytest.raises(OutcomeUnknown, match="no successful payment"):
-        backend.call("complete_payment", charge=charge, params=forged)
+    unpaid = backend.call("complete_payment", charge=charge, params=forged)
+    assert (unpaid.status, unpaid.processor_key, unpaid.amount) == (ChargeStatus.AWAITING_CUSTOMER, "", 50000)
     token, _ = backdoor.pay(context, 50000, "inr")  # the customer really pays afterwards
     result = backend.call("complete_payment", charge=charge, params=forged)
     assert (result.status, result.processor_key) == (ChargeStatus.SUCCEEDED, token)
@@ -89,26 +88,29 @@ def test_upi_payment_the_customer_never_approves_fails_when_razorpay_says_so(bac
     assert (info.status, info.failure_code) == (ChargeStatus.AWAITING_CUSTOMER, "payment_declined")
 
 
-def test_save_card_in_the_payment(backend, backdoor, subscriber, key, fake):
-    """With save_card the one checkout payment saves the card (card_key is
-    the customer); without a saved token it is still captured, no card_key."""
+def test_save_card_books_the_payment_and_keeps_only_a_recurring_card(backend, backdoor, subscriber, key, fake,
+                                                                     caplog):
+    """``save_card``: the one payment is captured whatever happens to the
+    card; Checkout's "save this card" on a charge's order leaves a token
+    that is no recurring mandate, so the card on file is unchanged (said in
+    the log); a card-update payment's confirmed mandate is what is kept."""
     from payproc_razorpay.cards import Cards
 
-    customer = Cards(backend.impl.client).customer_for(subscriber)
+    cards = Cards(backend.impl.client)
+    customer = cards.customer_for(subscriber)
     with_customer = dataclasses.replace(subscriber, keys=ProcessorKeys(card_key=customer["id"]))
-    context = context_for(backend, with_customer, 50000, key)
-    token, fields = backdoor.pay(context, 50000, "inr", save=True)
-    result = backend.call("create_payment", request=request_for(with_customer, 50000, "inr", key, token,
-                                                                dict(fields), save_card=True),
-                          reference=context.reference)
-    assert (result.status, result.card_key) == (ChargeStatus.SUCCEEDED, customer["id"])
-    context = context_for(backend, subscriber, 50000, key + "-2")
-    token, fields = backdoor.pay(context, 50000, "inr", save=False)
-    result = backend.call("create_payment", request=request_for(subscriber, 50000, "inr", key + "-2", token,
-                                                                dict(fields), save_card=True),
-                          reference=context.reference)
-    assert (result.status, result.card_key) == (ChargeStatus.SUCCEEDED, None)
-    assert fake.state.payments[token]["captured"], "the payment is booked whatever happened to the card"
+    for n, save in enumerate((True, False)):
+        context = context_for(backend, with_customer, 50000, f"{key}-{n}")
+        token, fields = backdoor.pay(context, 50000, "inr", save=save)
+        with caplog.at_level("WARNING", logger="payproc.razorpay"):
+            result = backend.call("create_payment", request=request_for(
+                with_customer, 50000, "inr", f"{key}-{n}", token, dict(fields), save_card=True),
+                reference=context.reference)
+        assert (result.status, result.card_key) == (ChargeStatus.SUCCEEDED, None)
+        assert fake.state.payments[token]["captured"], "the payment is booked whatever happened to the card"
+        assert token in caplog.text
+    mandate_payment = backdoor.card_token()
+    assert cards.kept_by(fake.state.payments[mandate_payment]) == fake.state.payments[mandate_payment]["customer_id"]
 
 
 def test_minimum_amount(backend):

@@ -61,10 +61,16 @@ class CheckoutHooks(BackendBase):
     @hookimpl
     def create_payment(self, request: PaymentRequest, reference: str | None) -> PaymentResult:
         """A Checkout answer (``razorpay_payment_id`` + signature) for the
-        charge's stored order; with ``request.save_card`` the same payment
-        leaves the card on file when the customer let Checkout save it
-        (``card_key`` is then set; the payment is booked either way)."""
+        charge's stored order. With ``request.save_card`` the card is kept
+        (``card_key``) only if this payment saved a recurring card token
+        Razorpay confirmed; otherwise the payment is still captured and
+        booked and the card on file is unchanged (logged). The backend does
+        not declare ``saves_card_with_payment``: Checkout saves a recurring
+        card only on a card-update order (``update_card``)."""
+        from dataclasses import replace
+
         from .amounts import check_amount
+        from .cards import Cards
         from .payments import Payments
         from .recurring import charge_customer
 
@@ -84,7 +90,10 @@ class CheckoutHooks(BackendBase):
         payments.verify_checkout(reference, token, request.browser_fields.get("razorpay_signature"),
                                  request.browser_fields.get("razorpay_order_id"))
         payment = payments.fetch(token, request.provider.slug)
-        return payments.settle(payment, reference, request.amount, currency, request.provider.slug)
+        result = payments.settle(payment, reference, request.amount, currency, request.provider.slug)
+        if request.save_card:
+            result = replace(result, card_key=Cards(self.client).kept_by(payment, request.provider.slug))
+        return result
 
     @hookimpl
     def complete_payment(self, charge: ChargeRef, params: Mapping[str, str]) -> PaymentResult:

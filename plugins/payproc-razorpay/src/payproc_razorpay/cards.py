@@ -17,6 +17,7 @@ only.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,8 @@ from .client import RazorpayClient
 from .convert import card_info, token_is_usable
 
 __all__ = ["Cards"]
+
+LOGGER = logging.getLogger("payproc.razorpay")
 
 
 def _is_card(token: Mapping[str, Any]) -> bool:
@@ -81,6 +84,23 @@ class Cards:
         """``Visa ***-1111`` (for logs: never more than the last four)."""
         card = card_info(token)
         return f"{card.brand or 'card'} {card.masked() or '(no digits)'}"
+
+    def kept_by(self, payment: Mapping[str, Any], provider: str | None = None) -> str | None:
+        """The customer id to keep as the card on file after ``payment``
+        (``save_card``): only when the payment saved a card token whose
+        recurring mandate Razorpay confirmed — a card Checkout merely saved
+        for the customer's next visit cannot be charged without them."""
+        customer_id, token_id = payment.get("customer_id"), payment.get("token_id")
+        if payment.get("status") not in ("authorized", "captured") or not customer_id or not token_id:
+            LOGGER.warning("razorpay: payment %s saved no card; the card on file is unchanged", payment.get("id"))
+            return None
+        client = self.client
+        token = client.call(client.sdk.token.fetch, customer_id, token_id, provider=provider)
+        if not (_is_card(token) and _confirmed(token)):
+            LOGGER.warning("razorpay: payment %s saved card token %s without a confirmed recurring mandate; "
+                           "it is not kept as the card on file", payment.get("id"), token_id)
+            return None
+        return str(customer_id)
 
     def current_token(self, subscriber: Party) -> Mapping[str, Any] | None:
         """The card on file: the one charges use, else the newest card whose

@@ -114,11 +114,10 @@ class Payments:
         return self.result(payment)
 
     @staticmethod
-    def result(payment: Mapping[str, Any]) -> PaymentResult:
-        """The payment as payproc's result. ``card_key`` (the Razorpay
-        customer) is set when the payment saved a card token."""
+    def result(payment: Mapping[str, Any], card_key: str | None = None) -> PaymentResult:
+        """The payment as payproc's result; ``card_key`` when it left a card
+        on file (:meth:`payproc_razorpay.cards.Cards.kept_by`)."""
         status = charge_status(payment)
-        card_key = payment.get("customer_id") if payment.get("token_id") else None
         return PaymentResult(
             processor_key=str(payment["id"]),
             amount=int(payment["amount"]),

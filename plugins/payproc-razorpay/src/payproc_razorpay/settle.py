@@ -22,7 +22,7 @@ Razorpay's answers and what they mean here:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from payproc.errors import IntegrityMismatch, OutcomeUnknown, ProcessorError
@@ -158,7 +158,9 @@ class Settle:
         """The customer came back from Checkout. A handler answer signed for
         the charge's stored order is settled like ``create_payment``;
         anything else only tells us to look: the order's payments at Razorpay
-        decide, never the parameters."""
+        decide, never the parameters. With nothing paid on the order the
+        answer is ``AWAITING_CUSTOMER`` (no processor key): the customer may
+        still pay."""
         payment_id = str(params.get("razorpay_payment_id") or "")
         if charge.reference and payment_id.startswith("pay_"):
             try:
@@ -171,11 +173,10 @@ class Settle:
                 return self.payments.settle(payment, charge.reference, charge.amount, charge.currency,
                                             charge.provider.slug)
         payment, _order, info = self.current(charge)
-        if payment is None or info.status is ChargeStatus.AWAITING_CUSTOMER:
-            raise OutcomeUnknown(
-                "the customer came back but Razorpay shows no successful payment on this charge's order yet: "
-                "it stays in progress (settle asks again)"
-            )
+        if payment is None or info.status in (ChargeStatus.AWAITING_CUSTOMER, ChargeStatus.NOT_FOUND):
+            # Nothing paid on the order yet: the customer may still pay it.
+            return PaymentResult(processor_key="", amount=charge.amount, currency=charge.currency,
+                                 created_at=datetime.now(timezone.utc), status=ChargeStatus.AWAITING_CUSTOMER)
         self.payments.check_not_failed(payment)
         return Payments.result(payment)
 
