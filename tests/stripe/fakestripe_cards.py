@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from fakestripe_auth import challenge, needs_authentication
 from fakestripe_server import Call
 from fakestripe_state import StripeFail, export, missing, new_id, template
 
@@ -134,6 +135,9 @@ def register(fake: FakeStripe) -> None:
         if method is None:
             raise StripeFail(400, "You cannot confirm this SetupIntent because it's missing a payment method.")
         intent["payment_method"] = method["id"]
+        if needs_authentication(method, off_session=False, setup=True):
+            challenge(fake, intent, call.params.get("return_url"))
+            return
         try:
             if intent.get("customer"):
                 state.attach(call.account, method, intent["customer"])
@@ -144,6 +148,7 @@ def register(fake: FakeStripe) -> None:
             raise
         intent["status"] = "succeeded"
         intent["last_setup_error"] = None
+        method["_set_up"] = bool(intent.get("customer"))
 
     @r("POST", "/v1/setup_intents", "SetupIntentCreateParams")
     def setup_create(call: Call) -> Any:

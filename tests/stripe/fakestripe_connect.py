@@ -61,6 +61,10 @@ def register(fake: FakeStripe) -> None:
             items = [obj for obj in items if checks[op](obj["created"], int(value))]
         return fake.listing(call, items, "/v1/payouts")
 
+    @r("GET", "/v1/payouts/(?P<id>po_\\w+)", "PayoutRetrieveParams")
+    def payout_get(call: Call) -> Any:
+        return fake.out(call, call.account.get(call.match["id"], "payout", "id"))
+
     @r("GET", "/v1/balance", "BalanceRetrieveParams")
     def balance(call: Call) -> Any:
         available = [{"amount": amount, "currency": currency, "source_types": {"card": amount}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from fakestripe_auth import challenge, charge_intent, decline_unauthenticated, needs_authentication
 from fakestripe_server import Call, check_descriptor, currency_param, int_param
 from fakestripe_state import THREE_DECIMAL, StripeFail, export, missing, new_id, search_metadata, template
 
@@ -15,6 +16,10 @@ MINIMUM_CHARGE = {
     "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50, "jpy": 50, "mxn": 1000, "myr": 200, "nok": 300,
     "nzd": 50, "pln": 200, "ron": 200, "sek": 300, "sgd": 50, "thb": 1000,
 }
+
+#: Statuses a PaymentIntent can be canceled from (Stripe's error message lists them).
+CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action",
+              "processing")
 
 if TYPE_CHECKING:
     from fakestripe_server import FakeStripe
@@ -38,21 +43,14 @@ def register(fake: FakeStripe) -> None:
             raise StripeFail(400, f"This PaymentIntent's status is {intent['status']}; it cannot be confirmed.",
                              code="payment_intent_unexpected_state")
         intent["payment_method"] = method["id"]
-        charge = state.charge(call.account, intent, method)
-        intent["latest_charge"] = charge["id"]
-        if charge["status"] == "failed":
-            intent["status"] = "requires_payment_method"
-            intent["last_payment_error"] = {
-                "type": "card_error", "code": charge["failure_code"], "decline_code": charge["outcome"]["reason"],
-                "message": charge["failure_message"], "charge": charge["id"], "payment_method": export(method)}
-            raise StripeFail(402, charge["failure_message"], type="card_error", code=charge["failure_code"],
-                             decline_code=charge["outcome"]["reason"], charge=charge["id"],
-                             payment_intent=export(intent), payment_method=export(method))
-        intent["status"] = "succeeded"
-        intent["amount_received"] = intent["amount"]
-        intent["last_payment_error"] = None
-        if intent.get("setup_future_usage") and intent.get("customer") and not method.get("customer"):
-            method["customer"] = intent["customer"]
+        verdict = needs_authentication(method, off_session=call.params.get("off_session") in ("true", "one_off",
+                                                                                               "recurring"))
+        if verdict == "challenge":
+            challenge(fake, intent, call.params.get("return_url"))
+        elif verdict == "decline":
+            decline_unauthenticated(intent, method)
+        else:
+            charge_intent(state, call.account, intent, method)
 
     @r("POST", "/v1/payment_intents", "PaymentIntentCreateParams")
     def intent_create(call: Call) -> Any:
@@ -147,6 +145,18 @@ def register(fake: FakeStripe) -> None:
         pay(call, intent)
         return fake.out(call, intent)
 
+    @r("POST", "/v1/payment_intents/(?P<id>pi_\\w+)/cancel", "PaymentIntentCancelParams")
+    def intent_cancel(call: Call) -> Any:
+        intent = call.account.get(call.match["id"], "payment_intent", "intent")
+        if intent["status"] not in CANCELABLE:
+            raise StripeFail(400, f"You cannot cancel this PaymentIntent because it has a status of "
+                             f"{intent['status']}. Only a PaymentIntent with one of the following statuses may be "
+                             f"canceled: {', '.join(CANCELABLE)}.", code="payment_intent_unexpected_state",
+                             payment_intent=export(intent))
+        intent.update(status="canceled", canceled_at=int(time.time()), next_action=None,
+                      cancellation_reason=call.params.get("cancellation_reason"))
+        return fake.out(call, intent)
+
     @r("GET", "/v1/charges/(?P<id>ch_\\w+)", "ChargeRetrieveParams")
     def charge_get(call: Call) -> Any:
         return fake.out(call, call.account.get(call.match["id"], "charge", "id"))
@@ -154,6 +164,18 @@ def register(fake: FakeStripe) -> None:
     @r("POST", "/v1/refunds", "RefundCreateParams")
     def refund_create(call: Call) -> Any:
         return fake.out(call, state.refund(call.account, call.params))
+
+    @r("GET", "/v1/refunds/(?P<id>re_\\w+)", "RefundRetrieveParams")
+    def refund_get(call: Call) -> Any:
+        return fake.out(call, call.account.get(call.match["id"], "refund", "id"))
+
+    @r("GET", "/v1/refunds", "RefundListParams")
+    def refund_list(call: Call) -> Any:
+        items = [obj for obj in call.account.objects.values() if obj["object"] == "refund"]
+        for name in ("charge", "payment_intent"):
+            if call.params.get(name):
+                items = [obj for obj in items if obj.get(name) == call.params[name]]
+        return fake.listing(call, items, "/v1/refunds")
 
     @r("GET", "/v1/application_fees/(?P<id>fee_\\w+)", "ApplicationFeeRetrieveParams")
     def fee_get(call: Call) -> Any:

@@ -38,6 +38,7 @@ from typing import Any
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from fakestripe_auth import CHALLENGE_PATH, serve_challenge
 from fakestripe_forms import decode
 from fakestripe_params import API_VERSION, params_class, validate
 from fakestripe_state import Account, FakeStripeState, StripeFail, export, missing, new_id
@@ -167,6 +168,8 @@ class FakeStripe:
 
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        if request.path.startswith(CHALLENGE_PATH):  # the issuer's 3-D Secure page, not Stripe's API
+            return serve_challenge(self, request)(environ, start_response)
         fault = self._take_fault(request.method, request.path)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)

@@ -42,6 +42,8 @@ DECLINE_MESSAGES = {
 }
 ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
 THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
+#: Stripe's dispute fee in the fake (15.00 in the charge's currency).
+DISPUTE_FEE = 1500
 
 
 class StripeFail(Exception):
@@ -230,11 +232,13 @@ class FakeStripeState:
 
     # --- charges ------------------------------------------------------------
 
-    def charge(self, account: Account, intent: dict[str, Any], method: dict[str, Any]) -> dict[str, Any]:
-        """Charge ``method`` for ``intent``: money, fees, application fee, transfer."""
+    def charge(self, account: Account, intent: dict[str, Any], method: dict[str, Any],
+               decline: str | None = None) -> dict[str, Any]:
+        """Charge ``method`` for ``intent``: money, fees, application fee, transfer
+        (``decline``: the issuer's answer after authentication)."""
         amount, currency = intent["amount"], intent["currency"]
         name = method.get("_test_card")
-        decline = TEST_CARDS[name][3] if name else None
+        decline = decline or (TEST_CARDS[name][3] if name else None)
         card = method.get("card") or {}
         details = template("charge")["payment_method_details"]
         details["card"].update({key: card.get(key) for key in ("brand", "last4", "exp_month", "exp_year", "fingerprint")})
@@ -373,14 +377,66 @@ class FakeStripeState:
         self.accounts[fee["account"]].credit(fee["currency"], amount)
         return refund
 
-    def dispute(self, account: Account, charge_id: str, status: str = "needs_response") -> dict[str, Any]:
+    def dispute(self, account: Account, charge_id: str, status: str = "needs_response", *,
+                amount: int | None = None, case_type: str | None = None) -> dict[str, Any]:
+        """Open a dispute on ``charge_id`` (or move the charge's open dispute to ``status``).
+
+        As Stripe does: an inquiry (``warning_*`` statuses, ``case_type``
+        inquiry) moves no money; a chargeback withdraws the disputed amount
+        plus Stripe's dispute fee from the charge's account (a balance
+        transaction with a ``stripe_fee``); ``won`` reinstates the amount;
+        ``lost`` keeps the withdrawal; ``warning_closed`` closes an inquiry.
+        """
         charge = account.get(charge_id, "charge")
-        charge["disputed"] = True
-        dispute = account.add(template(
-            "dispute", id=new_id("dp"), amount=charge["amount"], charge=charge_id, currency=charge["currency"],
-            created=int(time.time()), payment_intent=charge.get("payment_intent"), status=status,
-        ))
+        currency = charge["currency"]
+        inquiry = status.startswith("warning_") if case_type is None else case_type == "inquiry"
+        dispute = next((obj for obj in account.objects.values() if obj["object"] == "dispute"
+                        and obj["charge"] == charge_id and obj["status"] not in ("won", "lost", "warning_closed")
+                        and obj["_inquiry"] == inquiry), None)
+        if dispute is None:
+            case = "inquiry" if inquiry else "chargeback"
+            details = template("dispute")["payment_method_details"]
+            details["card"]["case_type"] = case
+            dispute = account.add(template(
+                "dispute", id=new_id("dp"), amount=charge["amount"] if amount is None else amount, charge=charge_id,
+                currency=currency, created=int(time.time()), payment_intent=charge.get("payment_intent"),
+                status=status, balance_transactions=[], is_charge_refundable=inquiry,
+                payment_method_details=details, _inquiry=inquiry,
+            ))
+            charge["disputed"] = True
+        dispute["status"] = status
+        moved = [self.find(account, ident) or {} for ident in dispute["balance_transactions"]]
+        if not inquiry and not moved:  # the chargeback's withdrawal
+            self._dispute_money(account, dispute, -dispute["amount"], DISPUTE_FEE)
+        if status == "won" and not any(item.get("amount", 0) > 0 for item in moved):
+            self._dispute_money(account, dispute, dispute["amount"], 0)
         return dispute
+
+    def _dispute_money(self, account: Account, dispute: dict[str, Any], amount: int, fee: int) -> None:
+        currency = dispute["currency"]
+        details = [{"amount": fee, "application": None, "currency": currency, "description": "Dispute fee",
+                    "type": "stripe_fee"}] if fee else []
+        transaction = account.add(template(
+            "balance_transaction", id=new_id("txn"), amount=amount, available_on=int(time.time()),
+            created=int(time.time()), currency=currency,
+            description=f"Chargeback {'withdrawal' if amount < 0 else 'reversal'} for {dispute['charge']}",
+            exchange_rate=None, fee=fee, fee_details=details, net=amount - fee, reporting_category="dispute",
+            source=dispute["id"], status="available", type="adjustment",
+        ))
+        dispute["balance_transactions"].append(transaction["id"])
+        account.credit(currency, amount - fee)
+
+    def payout_outcome(self, account: Account, payout_id: str, status: str,
+                       failure_code: str | None = None) -> dict[str, Any]:
+        """The bank's answer to a payout: ``paid``, or ``failed`` (the money comes back to the balance)."""
+        payout = account.get(payout_id, "payout")
+        payout["status"] = status
+        if status == "failed":
+            payout["failure_code"] = failure_code or "account_closed"
+            payout["failure_message"] = "The bank account has been closed."
+            account.credit(payout["currency"], payout["amount"])
+        self.event(account, f"payout.{status}", export(payout))
+        return payout
 
 
 def _truthy(value: Any) -> bool:
