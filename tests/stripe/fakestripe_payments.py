@@ -118,6 +118,15 @@ def register(fake: FakeStripe) -> None:
             pay(call, intent)
         return fake.out(call, intent)
 
+    @r("GET", "/v1/payment_intents", "PaymentIntentListParams")
+    def intent_list(call: Call) -> Any:
+        items = [obj for obj in call.account.objects.values() if obj["object"] == "payment_intent"]
+        created = call.params.get("created") or {}
+        checks = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
+        for op, value in (created.items() if isinstance(created, dict) else []):
+            items = [obj for obj in items if checks[op](obj["created"], int(value))]
+        return fake.listing(call, items, "/v1/payment_intents")
+
     @r("GET", "/v1/payment_intents/search", "PaymentIntentSearchParams")
     def intent_search(call: Call) -> Any:
         key, value = search_metadata(call.params.get("query", ""))

@@ -405,7 +405,7 @@ class FakeStripeState:
             ))
             charge["disputed"] = True
         dispute["status"] = status
-        moved = [self.find(account, ident) or {} for ident in dispute["balance_transactions"]]
+        moved = dispute["balance_transactions"]  # Stripe returns them as objects, not ids
         if not inquiry and not moved:  # the chargeback's withdrawal
             self._dispute_money(account, dispute, -dispute["amount"], DISPUTE_FEE)
         if status == "won" and not any(item.get("amount", 0) > 0 for item in moved):
@@ -423,7 +423,7 @@ class FakeStripeState:
             exchange_rate=None, fee=fee, fee_details=details, net=amount - fee, reporting_category="dispute",
             source=dispute["id"], status="available", type="adjustment",
         ))
-        dispute["balance_transactions"].append(transaction["id"])
+        dispute["balance_transactions"].append(export(transaction))
         account.credit(currency, amount - fee)
 
     def payout_outcome(self, account: Account, payout_id: str, status: str,

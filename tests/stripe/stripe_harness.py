@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from fakestripe_auth import CHALLENGE_PATH
 from fakestripe_server import FakeStripe
 from fakestripe_state import Account, export, new_id, template
 from payproc.hookspecs import BACKEND_HOOKS
@@ -44,7 +45,8 @@ class StripeHarness:
     """The conformance suite's view of a running fake Stripe."""
 
     backend = "stripe"
-    capabilities = frozenset(BACKEND_HOOKS)
+    #: Stripe captures PaymentIntents automatically: no authorize-then-capture (``capture_charge``).
+    capabilities = frozenset(BACKEND_HOOKS) - {"capture_charge"}
 
     def __init__(self, server: FakeStripe, *, mode: int = 0, use_platform_keys: bool = False,
                  webhook_secret: str = "whsec_test_current") -> None:
@@ -83,6 +85,19 @@ class StripeHarness:
             data={"client_secret": secret, "payment_method": payment_method},
             headers=headers, timeout=5,
         )
+
+    def answer_challenge(self, intent: str, outcome: str = "complete") -> requests.Response:
+        """The customer on the issuer's 3-D Secure page: ``complete`` or ``fail`` (redirects not followed)."""
+        return requests.post(f"{self.server.url}{CHALLENGE_PATH}{intent}", data={"outcome": outcome}, timeout=5,
+                             allow_redirects=False)
+
+    def signed(self, event_type: str, obj: Mapping[str, Any], **extra: Any) -> tuple[bytes, Mapping[str, str]]:
+        """A signed delivery of ``obj`` as a Stripe event of ``event_type``."""
+        event = template("event", id=new_id("evt"), type=event_type, created=int(time.time()),
+                         data={"object": dict(obj)}, api_version="2026-10-28.endive", **extra)
+        body = json.dumps(event).encode()
+        return body, {"stripe-signature": sign(body, self.webhook_secret, int(time.time())),
+                      "content-type": "application/json"}
 
     def pay(self, context: PaymentContext, amount: int, currency: str, *,
             outcome: str = "success") -> tuple[str, Mapping[str, str]]:

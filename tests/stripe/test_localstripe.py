@@ -62,7 +62,7 @@ def test_card_update_through_a_setup_intent(localstripe_url):
     backend = make_backend(_settings(localstripe_url))
     broker = Party("broker", is_broker=True)
     alice = Party("alice", "Alice", "alice@example.com")
-    context = backend.call("get_payment_context", subscriber=alice, amount=None, currency=None, provider=broker,
+    context = backend.call("get_payment_context", return_url=None, subscriber=alice, amount=None, currency=None, provider=broker,
                            broker=broker, broker_fee_amount=0, idempotency_key="ls-1")
     secret = context.values["STRIPE_INTENT_SECRET"]
     confirmed = requests.post(f"{localstripe_url}/v1/setup_intents/{context.reference}/confirm", timeout=5,
@@ -95,7 +95,7 @@ def test_webhooks_signed_by_localstripe_verify(localstripe_url):
             "url": f"http://127.0.0.1:{receiver.server_port}/hook", "secret": "whsec_localstripe",
             "events[]": ["customer.created"]}).raise_for_status()
         backend = make_backend(_settings(localstripe_url))
-        backend.call("get_payment_context", subscriber=Party("bob"), amount=None, currency=None,
+        backend.call("get_payment_context", return_url=None, subscriber=Party("bob"), amount=None, currency=None,
                      provider=Party("b", is_broker=True), broker=Party("b", is_broker=True),
                      broker_fee_amount=0, idempotency_key=None)
         for _ in range(50):

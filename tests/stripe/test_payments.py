@@ -26,7 +26,7 @@ def _ref(world, key, processor_key, amount=2000, **kwargs):
 
 
 def test_browser_confirms_the_context_intent(world):
-    context = world.call("get_payment_context", subscriber=world.subscriber, amount=2000, currency="usd",
+    context = world.call("get_payment_context", return_url=None, subscriber=world.subscriber, amount=2000, currency="usd",
                          provider=world.broker, broker=world.broker, broker_fee_amount=0, idempotency_key="ctx-1")
     assert context.values["STRIPE_PUB_KEY"] == world.server.platform.publishable_key
     assert context.reference.startswith("pi_") and context.values["STRIPE_INTENT_SECRET"].startswith(context.reference)
@@ -38,7 +38,7 @@ def test_browser_confirms_the_context_intent(world):
 
 
 def test_context_without_amount_is_a_setup_intent(world):
-    context = world.call("get_payment_context", subscriber=world.subscriber, amount=None, currency=None,
+    context = world.call("get_payment_context", return_url=None, subscriber=world.subscriber, amount=None, currency=None,
                          provider=world.broker, broker=world.broker, broker_fee_amount=0, idempotency_key=None)
     assert context.reference.startswith("seti_")
     response = world.harness.confirm_in_browser(context, "pm_card_visa")
@@ -49,14 +49,14 @@ def test_context_without_amount_is_a_setup_intent(world):
 
 
 def test_zero_amount_context_is_only_the_key(world):
-    context = world.call("get_payment_context", subscriber=world.subscriber, amount=0, currency="usd",
+    context = world.call("get_payment_context", return_url=None, subscriber=world.subscriber, amount=0, currency="usd",
                          provider=world.broker, broker=world.broker, broker_fee_amount=0, idempotency_key="z")
     assert dict(context.values) == {"STRIPE_PUB_KEY": world.server.platform.publishable_key}
     assert not world.server.requests
 
 
 def test_declined_in_browser_is_a_card_error_with_the_charge(world):
-    context = world.call("get_payment_context", subscriber=world.subscriber, amount=2000, currency="usd",
+    context = world.call("get_payment_context", return_url=None, subscriber=world.subscriber, amount=2000, currency="usd",
                          provider=world.broker, broker=world.broker, broker_fee_amount=0, idempotency_key="d-1")
     token, _ = world.harness.pay(context, 2000, "usd", outcome="decline")
     with pytest.raises(CardError) as caught:
@@ -82,7 +82,7 @@ def test_pi_token_must_be_the_context_intent(world):
 
 
 def test_pi_with_another_amount_is_an_integrity_mismatch(world):
-    context = world.call("get_payment_context", subscriber=world.subscriber, amount=2000, currency="usd",
+    context = world.call("get_payment_context", return_url=None, subscriber=world.subscriber, amount=2000, currency="usd",
                          provider=world.broker, broker=world.broker, broker_fee_amount=0, idempotency_key="im")
     token, _ = world.harness.pay(context, 2000, "usd")
     with pytest.raises(IntegrityMismatch):
@@ -94,7 +94,7 @@ def test_card_on_file(world):
     update = world.call("create_or_update_card", subscriber=world.subscriber, token="tok_mastercard",
                         provider=world.broker, broker=world.broker)
     customer = Party("alice", keys=ProcessorKeys(card_key=update.card_key))
-    result = world.call("create_charge", request=_request(world, "renew-1", customer=customer))
+    result = world.call("create_charge", request=_request(world, "renew-1", customer=customer, off_session=True))
     assert result.receipt.last4 == "4444" and result.receipt.brand == "mastercard"
     intent = [r for r in world.server.requests if r["path"] == "/v1/payment_intents"][-1]["params"]
     assert intent["off_session"] == "true" and intent["confirm"] == "true"
@@ -120,7 +120,7 @@ def test_same_key_other_parameters_is_refused(world):
 
 
 def test_lost_answer_is_unknown_then_settled(world):
-    context = world.call("get_payment_context", subscriber=world.subscriber, amount=2000, currency="usd",
+    context = world.call("get_payment_context", return_url=None, subscriber=world.subscriber, amount=2000, currency="usd",
                          provider=world.broker, broker=world.broker, broker_fee_amount=0, idempotency_key="lost")
     token, _ = world.harness.pay(context, 2000, "usd", outcome="unknown")
     with pytest.raises(OutcomeUnknown):
@@ -211,7 +211,7 @@ def test_revoked_provider_access_is_a_setup_error(fake_stripe):
 
 
 def test_settling_reads_the_stored_payment_intent_before_searching(world):
-    context = world.call("get_payment_context", subscriber=world.subscriber, amount=2000, currency="usd",
+    context = world.call("get_payment_context", return_url=None, subscriber=world.subscriber, amount=2000, currency="usd",
                          provider=world.broker, broker=world.broker, broker_fee_amount=0, idempotency_key="st-1")
     before = len(world.server.requests)
     awaiting = world.call("retrieve_charge", charge=_ref(world, "st-1", None, reference=context.reference))

@@ -119,8 +119,9 @@ def test_event_mapping(world, kind):
         assert (event.amount, event.currency) == (1500, "eur")
 
 
-def test_dispute_closed_warning_is_won_and_other_statuses_ignored(world):
-    for status, expected in (("warning_closed", EventType.DISPUTE_WON), ("charge_refunded", EventType.IGNORED)):
+def test_dispute_closed_without_money_moving_and_unknown_statuses_ignored(world):
+    for status, expected in (("warning_closed", EventType.DISPUTE_CLOSED), ("prevented", EventType.DISPUTE_CLOSED),
+                             ("charge_refunded", EventType.DISPUTE_CLOSED), ("something_new", EventType.IGNORED)):
         body = json.dumps({"id": f"evt_{status}", "type": "charge.dispute.closed", "created": int(time.time()),
                            "data": {"object": {"id": "dp_1", "charge": "ch_1", "amount": 5, "currency": "usd",
                                                "status": status}}}).encode()

@@ -19,10 +19,20 @@ from __future__ import annotations
 from payproc.errors import IntegrityMismatch, InvalidAmount
 from payproc.money import minor_digits, normalize_currency, validate_amount
 
-__all__ = ["check_payout", "from_stripe", "to_stripe"]
+__all__ = ["MINIMUM_CHARGE", "check_payout", "from_stripe", "minimum_charge", "to_stripe"]
 
 #: Currencies whose Stripe exponent differs from ISO 4217's.
 STRIPE_EXPONENT = {"isk": 2}
+#: Stripe's minimum charge amounts (docs.stripe.com/currencies, "Minimum and
+#: maximum charge amounts"), in ISO minor units. Stripe applies the minimum of
+#: the account's settlement currency to the converted amount; for a currency
+#: not listed here no minimum is known in advance and Stripe's own refusal
+#: (``amount_too_small``) remains the check.
+MINIMUM_CHARGE = {
+    "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50, "czk": 1500, "dkk": 250,
+    "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50, "jpy": 50, "mxn": 1000, "myr": 200, "nok": 300,
+    "nzd": 50, "pln": 200, "ron": 200, "sek": 300, "sgd": 50, "thb": 1000,
+}
 #: Currencies whose payouts must be whole units.
 WHOLE_UNIT_PAYOUTS = frozenset({"huf", "twd"})
 
@@ -50,6 +60,11 @@ def from_stripe(amount: int, currency: str) -> int:
     if amount % factor:
         raise IntegrityMismatch(f"Stripe amount {amount} {currency} is not a whole number of ISO minor units")
     return amount // factor
+
+
+def minimum_charge(currency: str) -> int:
+    """The smallest charge Stripe accepts in ``currency`` (1 when Stripe documents none for it)."""
+    return MINIMUM_CHARGE.get(normalize_currency(currency), 1)
 
 
 def check_payout(amount: int, currency: str) -> None:

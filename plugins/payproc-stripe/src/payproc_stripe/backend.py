@@ -33,8 +33,11 @@ if TYPE_CHECKING:
         PaymentRequest,
         PaymentResult,
         ProcessorKeys,
+        RefundInfo,
+        RefundRef,
         RefundResult,
         TransferRecord,
+        TransferRef,
         WebhookEvent,
     )
     from pydantic import BaseModel
@@ -48,7 +51,13 @@ class StripeBackend:
     """Stripe, in LOCAL, FORWARD or REMOTE mode (``PROCESSOR.MODE``)."""
 
     name = "stripe"
-    contract = ">=1.0,<2"
+    contract = ">=1.1,<2"
+    #: Stripe signs every delivery (``Stripe-Signature``): no secret, no webhook.
+    webhook_verification = "signed"
+    unsupported = {
+        "capture_charge": "PaymentIntents are created with automatic capture: Stripe never holds an authorization "
+        "for payproc to capture",
+    }
     LOCAL, FORWARD, REMOTE = 0, 1, 2
 
     def __init__(self) -> None:
@@ -131,9 +140,10 @@ class StripeBackend:
         broker: Party,
         broker_fee_amount: int,
         idempotency_key: str | None,
+        return_url: str | None,
     ) -> PaymentContext:
         return self._part("payments").payment_context(
-            subscriber, amount, currency, provider, broker, broker_fee_amount, idempotency_key
+            subscriber, amount, currency, provider, broker, broker_fee_amount, idempotency_key, return_url
         )
 
     @hookimpl
@@ -147,6 +157,31 @@ class StripeBackend:
     @hookimpl
     def retrieve_charge(self, charge: ChargeRef) -> ChargeInfo:
         return self._part("settling").retrieve_charge(charge)
+
+    @hookimpl
+    def complete_payment(self, charge: ChargeRef, params: Mapping[str, str]) -> PaymentResult:
+        return self._part("settling").complete_payment(charge, params)
+
+    @hookimpl
+    def cancel_payment(self, charge: ChargeRef) -> ChargeInfo:
+        return self._part("settling").cancel_payment(charge)
+
+    @hookimpl
+    def list_payments(self, since: datetime, until: datetime) -> Sequence[ChargeInfo]:
+        """PaymentIntents on the platform's account (direct charges on connected accounts are not listed)."""
+        from .routing import Route
+
+        return self._part("settling").list_payments(Route(), since, until)
+
+    @hookimpl
+    def minimum_amount(self, currency: str) -> int:
+        from .amounts import minimum_charge
+
+        return minimum_charge(currency)
+
+    @hookimpl
+    def retrieve_refund(self, refund: RefundRef) -> RefundInfo:
+        return self._part("refunds").retrieve_refund(refund)
 
     @hookimpl
     def refund_charge(self, charge: ChargeRef, amount: int, broker_amount: int, idempotency_key: str) -> RefundResult:
@@ -191,6 +226,10 @@ class StripeBackend:
         self, provider: Party, amount: int, currency: str, descr: str | None, idempotency_key: str
     ) -> TransferRecord:
         return self._part("payouts").create_transfer(provider, amount, currency, descr, idempotency_key)
+
+    @hookimpl
+    def retrieve_transfer(self, transfer: TransferRef) -> TransferRecord | None:
+        return self._part("payouts").retrieve_transfer(transfer)
 
     @hookimpl
     def reconcile_transfers(self, provider: Party, since: datetime, limit_to_one_request: bool) -> Sequence[TransferRecord]:

@@ -16,21 +16,30 @@ Stripe calls:
   on different accounts) ``POST /v1/payment_methods`` to clone the card into
   the charge's account, then ``POST /v1/payment_intents`` (``confirm=true``).
 
-``off_session=true`` is sent only for charges made without the customer
-(``create_charge``: renewals); a customer at the checkout can still
-authenticate, so their payment is on-session.
+``off_session=true`` is sent only when the core says the customer is absent
+(``request.off_session``: renewals); a customer at the checkout can still
+authenticate, so their payment is on-session and a 3-D Secure challenge comes
+back as ``REQUIRES_ACTION`` with the next action (``request.return_url``
+makes it a redirect, else Stripe.js runs it with the client secret). An
+off-session payment Stripe declines with ``authentication_required`` keeps
+its PaymentIntent: ``REQUIRES_ACTION`` with what the customer needs to
+confirm it on session later, not a decline.
+
+``request.save_card`` keeps the card within the same payment
+(``setup_future_usage=off_session`` on the customer of the card account):
+one purchase, one PaymentIntent.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from payproc.errors import NoPaymentMethod, ProcessorError
+from payproc.errors import CardError, NoPaymentMethod, ProcessorError
 from payproc.types import Party, PaymentContext, PaymentRequest, PaymentResult
 
 from .api import StripeApi
 from .builders import CARD_ONLY, customer_params, intent_params
-from .charges import payment_result
+from .intents import payment_result
 from .routing import Route, card_route, charge_route
 from .settings import StripeSettings
 
@@ -49,6 +58,15 @@ def payment_method_id(api: StripeApi, route: Route, token: str, idempotency_key:
         idempotency_key=f"{idempotency_key}:pm" if idempotency_key else None,
     )
     return str(method["id"])
+
+
+def _unauthenticated_intent(error: CardError) -> dict[str, Any] | None:
+    """The PaymentIntent of an ``authentication_required`` decline (Stripe's 402 body carries it)."""
+    if error.code != "authentication_required":
+        return None
+    body = getattr(error.backend_except, "json_body", None) or {}
+    intent = (body.get("error") or {}).get("payment_intent") if isinstance(body, dict) else None
+    return intent if isinstance(intent, dict) and intent.get("id") else None
 
 
 class Payments:
@@ -81,8 +99,11 @@ class Payments:
         broker: Party,
         broker_fee_amount: int,
         idempotency_key: str | None,
+        return_url: str | None = None,
     ) -> PaymentContext:
         values: dict[str, Any] = {"STRIPE_PUB_KEY": self.settings.PUB_KEY}
+        if return_url:
+            values["STRIPE_RETURN_URL"] = return_url  # confirmPayment's return_url, for redirects and challenges
         if self.settings.USE_STRIPE_V2 or amount == 0:
             return PaymentContext(values=values, token_field="stripeToken")
         cards = card_route(self.settings, broker)
@@ -119,29 +140,35 @@ class Payments:
         token = request.token or ""
         route = charge_route(self.settings, request.provider, request.broker)
         if token.startswith("cus_"):
-            return self._charge_customer(request, token, off_session=False)
+            return self._charge_customer(request, token)
         if token.startswith("pi_"):
             if reference and reference != token:
                 raise ProcessorError("the PaymentIntent posted by the browser is not the one made for this charge")
             intent = self.api.request(
                 route, self.api.v1.payment_intents.retrieve, token, params={"expand": ["latest_charge"]}
             )
-            return payment_result(intent, request.amount, request.currency)
+            return payment_result(intent, request.amount, request.currency, route.account)
         if not token:
             raise NoPaymentMethod(request.customer.slug)
         method = payment_method_id(self.api, route, token, request.idempotency_key)
         if reference and reference.startswith("pi_"):
+            params: dict[str, Any] = {"payment_method": method, "expand": ["latest_charge"]}
+            if request.return_url:
+                params["return_url"] = request.return_url
             intent = self.api.request(
                 route,
                 self.api.v1.payment_intents.confirm,
                 reference,
-                params={"payment_method": method, "expand": ["latest_charge"]},
+                params=params,
                 idempotency_key=f"{request.idempotency_key}:confirm",
             )
-            return payment_result(intent, request.amount, request.currency)
+            return payment_result(intent, request.amount, request.currency, route.account)
         params = self._request_params(request, route)
         params["payment_method"] = method
-        return self._confirm_new(request, route, params, off_session=False)
+        if getattr(request, "save_card", False) and route.account == card_route(self.settings, request.broker).account:
+            params["customer"] = self._customer(request.customer, route, request.idempotency_key)
+            params["setup_future_usage"] = "off_session"
+        return self._confirm_new(request, route, params)
 
     def _request_params(self, request: PaymentRequest, route: Route) -> dict[str, Any]:
         return intent_params(
@@ -156,24 +183,30 @@ class Payments:
             metadata=request.metadata,
         )
 
-    def _confirm_new(
-        self, request: PaymentRequest, route: Route, params: dict[str, Any], *, off_session: bool
-    ) -> PaymentResult:
+    def _confirm_new(self, request: PaymentRequest, route: Route, params: dict[str, Any]) -> PaymentResult:
         params.update({"confirm": True, "expand": ["latest_charge"]})
-        if off_session:
+        if request.off_session:
             params["off_session"] = True
-        intent = self.api.request(
-            route, self.api.v1.payment_intents.create, params=params, idempotency_key=request.idempotency_key
-        )
-        return payment_result(intent, request.amount, request.currency)
+        elif request.return_url:
+            params["return_url"] = request.return_url
+        try:
+            intent = self.api.request(
+                route, self.api.v1.payment_intents.create, params=params, idempotency_key=request.idempotency_key
+            )
+        except CardError as error:
+            intent = _unauthenticated_intent(error) if request.off_session else None
+            if intent is None:
+                raise
+            # Off session, the card wants its holder: the PaymentIntent waits for them to confirm it on session.
+        return payment_result(intent, request.amount, request.currency, route.account)
 
     def create_charge(self, request: PaymentRequest) -> PaymentResult:
         card_key = request.customer.keys.card_key
         if not card_key:
             raise NoPaymentMethod(request.customer.slug)
-        return self._charge_customer(request, card_key, off_session=True)
+        return self._charge_customer(request, card_key)
 
-    def _charge_customer(self, request: PaymentRequest, customer_id: str, *, off_session: bool) -> PaymentResult:
+    def _charge_customer(self, request: PaymentRequest, customer_id: str) -> PaymentResult:
         cards = card_route(self.settings, request.broker)
         route = charge_route(self.settings, request.provider, request.broker)
         customer = self.api.request(cards, self.api.v1.customers.retrieve, customer_id)
@@ -196,4 +229,4 @@ class Payments:
                 idempotency_key=f"{request.idempotency_key}:clone",
             )
             params["payment_method"] = clone["id"]
-        return self._confirm_new(request, route, params, off_session=off_session)
+        return self._confirm_new(request, route, params)

@@ -2,7 +2,10 @@
 
 Stripe calls (on the provider's connected account outside LOCAL mode):
 
-* ``create_transfer``: ``POST /v1/payouts``;
+* ``create_transfer``: ``POST /v1/payouts`` with the core's stable
+  idempotency key (header and ``metadata``), so a retry never pays twice;
+* ``retrieve_transfer``: ``GET /v1/payouts/{id}``, else
+  ``GET /v1/payouts?created[gte]=…`` matching the key in the metadata;
 * ``reconcile_transfers``: ``GET /v1/payouts?status=paid&created[gt]=…``,
   following ``starting_after`` until ``has_more`` is false;
 * ``retrieve_bank``: ``GET /v1/account`` (LOCAL: the platform's own) or
@@ -19,15 +22,26 @@ from datetime import datetime
 from typing import Any
 
 from payproc.errors import IntegrityMismatch, ProcessorError, ProcessorSetupError
-from payproc.types import BankInfo, Party, TransferRecord
+from payproc.types import BankInfo, Party, TransferRecord, TransferRef, TransferStatus
 
 from .amounts import check_payout, from_stripe, to_stripe
 from .api import StripeApi
-from .builders import statement_descriptor_suffix
+from .builders import IDEMPOTENCY_METADATA, statement_descriptor_suffix
 from .charges import timestamp
+from .errors import is_missing
 from .routing import Route, transfer_route
 
 __all__ = ["Payouts"]
+
+
+#: Stripe's payout statuses as payproc's.
+STATUS = {
+    "pending": TransferStatus.PENDING,
+    "in_transit": TransferStatus.PENDING,
+    "paid": TransferStatus.PAID,
+    "failed": TransferStatus.FAILED,
+    "canceled": TransferStatus.CANCELED,
+}
 
 
 def _record(payout: dict[str, Any]) -> TransferRecord:
@@ -37,7 +51,8 @@ def _record(payout: dict[str, Any]) -> TransferRecord:
         currency=payout["currency"],
         created_at=timestamp(payout.get("created")),
         description=payout.get("description") or "",
-        status=payout.get("status") or "",
+        status=STATUS.get(str(payout.get("status")), TransferStatus.PENDING).value,
+        idempotency_key=(payout.get("metadata") or {}).get(IDEMPOTENCY_METADATA),
     )
 
 
@@ -50,7 +65,11 @@ class Payouts:
     ) -> TransferRecord:
         check_payout(amount, currency)
         route = transfer_route(self.api.settings, provider)
-        params: dict[str, Any] = {"amount": to_stripe(amount, currency), "currency": currency}
+        params: dict[str, Any] = {
+            "amount": to_stripe(amount, currency),
+            "currency": currency,
+            "metadata": {IDEMPOTENCY_METADATA: idempotency_key},
+        }
         if descr:
             params["description"] = descr
         descriptor = statement_descriptor_suffix(provider.name)
@@ -63,6 +82,25 @@ class Payouts:
         if record.amount != amount or record.currency != currency:
             raise IntegrityMismatch(f"Stripe paid out {record.amount} {record.currency} for {amount} {currency}")
         return record
+
+    def retrieve_transfer(self, transfer: TransferRef) -> TransferRecord | None:
+        """The payout, by id, else by the idempotency key kept in its metadata
+        among the provider's payouts created since the request (a day's margin)."""
+        route = transfer_route(self.api.settings, transfer.provider)
+        if transfer.processor_key:
+            try:
+                return _record(self.api.request(
+                    route, self.api.v1.payouts.retrieve, transfer.processor_key, setup_party=transfer.provider.slug
+                ))
+            except ProcessorError as error:
+                if is_missing(error):
+                    return None
+                raise
+        params = {"created": {"gte": int(transfer.created_at.timestamp()) - 86400}, "limit": 100}
+        for item in self.api.iterate(route, self.api.v1.payouts.list, params, setup_party=transfer.provider.slug):
+            if (item.get("metadata") or {}).get(IDEMPOTENCY_METADATA) == transfer.idempotency_key:
+                return _record(item)
+        return None
 
     def reconcile(self, provider: Party, since: datetime, limit_to_one_request: bool) -> Sequence[TransferRecord]:
         route = transfer_route(self.api.settings, provider)

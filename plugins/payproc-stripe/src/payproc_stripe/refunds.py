@@ -2,8 +2,15 @@
 
 Stripe calls: ``POST /v1/refunds`` (``refund_application_fee=false``;
 ``reverse_transfer=true`` for destination charges, so the provider gives back
-its share of the refund), then ``POST /v1/application_fees/{id}/refunds`` on
-the platform for the broker's part.
+its share of the refund; the idempotency key also in ``metadata``), then
+``POST /v1/application_fees/{id}/refunds`` on the platform for the broker's
+part.
+
+``retrieve_refund`` (settling a refund whose answer was lost):
+``GET /v1/refunds/{id}`` when payproc has the refund's id, else
+``GET /v1/refunds?charge=…`` (or ``payment_intent=…``), every page, matching
+the idempotency key kept in the refund's metadata. A list of the charge's
+refunds is complete (unlike search), so "not there" is ``NOT_FOUND``.
 """
 
 from __future__ import annotations
@@ -11,15 +18,36 @@ from __future__ import annotations
 from typing import Any
 
 from payproc.errors import IntegrityMismatch, ProcessorError
-from payproc.types import ChargeRef, RefundResult
+from payproc.types import ChargeRef, RefundInfo, RefundRef, RefundResult, RefundStatus
 
 from .amounts import from_stripe, to_stripe
 from .api import StripeApi
 from .builders import IDEMPOTENCY_METADATA
 from .charges import timestamp
+from .errors import is_missing
 from .routing import Route, charge_route
 
 __all__ = ["Refunds"]
+
+#: Stripe's refund statuses as payproc's.
+STATUS = {
+    "pending": RefundStatus.PENDING,
+    "requires_action": RefundStatus.PENDING,
+    "succeeded": RefundStatus.SUCCEEDED,
+    "failed": RefundStatus.FAILED,
+    "canceled": RefundStatus.FAILED,
+}
+
+
+def _info(refund: dict[str, Any]) -> RefundInfo:
+    currency = refund["currency"]
+    return RefundInfo(
+        status=STATUS.get(str(refund.get("status")), RefundStatus.PENDING),
+        processor_key=refund["id"],
+        amount=from_stripe(refund["amount"], currency),
+        currency=currency,
+        created_at=timestamp(refund.get("created")),
+    )
 
 
 class Refunds:
@@ -67,3 +95,23 @@ class Refunds:
             created_at=timestamp(refund.get("created")),
             broker_fee_refunded=fee_refunded,
         )
+
+    def retrieve_refund(self, refund: RefundRef) -> RefundInfo:
+        charge = refund.charge
+        route = charge_route(self.api.settings, charge.provider, charge.broker)
+        if refund.processor_key:
+            try:
+                found = self.api.request(route, self.api.v1.refunds.retrieve, refund.processor_key)
+            except ProcessorError as error:
+                if is_missing(error):
+                    return RefundInfo(status=RefundStatus.NOT_FOUND, processor_key=refund.processor_key)
+                raise
+            return _info(found)
+        if not charge.processor_key:
+            return RefundInfo(status=RefundStatus.NOT_FOUND)  # no charge at Stripe: nothing to refund
+        target = "payment_intent" if charge.processor_key.startswith("pi_") else "charge"
+        params = {target: charge.processor_key, "limit": 100}
+        for item in self.api.iterate(route, self.api.v1.refunds.list, params):
+            if (item.get("metadata") or {}).get(IDEMPOTENCY_METADATA) == refund.idempotency_key:
+                return _info(item)
+        return RefundInfo(status=RefundStatus.NOT_FOUND)

@@ -18,10 +18,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from payproc.errors import WebhookVerificationError
-from payproc.types import EventType, WebhookEvent
+from payproc.types import DisputeInfo, DisputeKind, EventType, WebhookEvent
 
 from .amounts import from_stripe
 from .charges import receipt, timestamp
+from .intents import next_action
 
 __all__ = ["parse_event", "sign", "verify"]
 
@@ -35,9 +36,31 @@ DISPUTE_EVENTS = {
     "charge.dispute.created": EventType.DISPUTE_CREATED,
     "charge.dispute.updated": EventType.DISPUTE_UPDATED,
 }
-#: Final dispute statuses: ``won`` and ``warning_closed`` (an inquiry that
-#: never became a chargeback) leave the money with the merchant.
-DISPUTE_CLOSED = {"won": EventType.DISPUTE_WON, "warning_closed": EventType.DISPUTE_WON, "lost": EventType.DISPUTE_LOST}
+#: ``charge.dispute.closed`` by final status: ``won`` gives the money back,
+#: ``lost`` keeps it with the cardholder; ``warning_closed`` (an inquiry that
+#: never became a chargeback), ``prevented`` (stopped before it became one)
+#: and ``charge_refunded`` close a dispute with no money moving.
+DISPUTE_CLOSED = {
+    "won": EventType.DISPUTE_WON,
+    "lost": EventType.DISPUTE_LOST,
+    "warning_closed": EventType.DISPUTE_CLOSED,
+    "prevented": EventType.DISPUTE_CLOSED,
+    "charge_refunded": EventType.DISPUTE_CLOSED,
+}
+#: PaymentIntent events, keyed by the PaymentIntent id (what payproc stores
+#: while a payment waits on the customer).
+INTENT_EVENTS = {
+    "payment_intent.succeeded": EventType.CHARGE_SUCCEEDED,
+    "payment_intent.requires_action": EventType.CHARGE_REQUIRES_ACTION,
+    "payment_intent.processing": EventType.CHARGE_PENDING,
+    "payment_intent.canceled": EventType.CHARGE_CANCELED,
+}
+#: Payout events; a canceled payout, like a failed one, puts the money back on the balance.
+PAYOUT_EVENTS = {
+    "payout.paid": EventType.TRANSFER_PAID,
+    "payout.failed": EventType.TRANSFER_FAILED,
+    "payout.canceled": EventType.TRANSFER_FAILED,
+}
 
 
 def sign(body: bytes, secret: str, at: int) -> str:
@@ -108,6 +131,40 @@ def _refund_of(charge: dict[str, Any], previous: Mapping[str, Any]) -> tuple[int
     return (from_stripe(amount, currency) if amount is not None else None), None
 
 
+def _id(value: Any) -> str | None:
+    return value.get("id") if isinstance(value, dict) else value if isinstance(value, str) else None
+
+
+def dispute_info(dispute: dict[str, Any]) -> DisputeInfo:
+    """Stripe's figures for a dispute.
+
+    An inquiry (``warning_*`` statuses, or a card dispute whose ``case_type``
+    is ``inquiry``) moves no money; anything else is a chargeback. The amount
+    is the disputed amount (disputes can be partial); the fee is the
+    ``stripe_fee`` of the dispute's balance transactions (its withdrawal),
+    unknown (``None``) until Stripe has made one.
+    """
+    status = str(dispute.get("status") or "")
+    case = ((dispute.get("payment_method_details") or {}).get("card") or {}).get("case_type")
+    inquiry = status.startswith("warning_") or case == "inquiry"
+    currency = dispute.get("currency")
+    transactions = [item for item in dispute.get("balance_transactions") or [] if isinstance(item, dict)]
+    fee = sum(
+        from_stripe(detail["amount"], detail.get("currency") or item["currency"])
+        for item in transactions
+        for detail in item.get("fee_details") or []
+        if detail.get("type") == "stripe_fee"
+    )
+    return DisputeInfo(
+        processor_key=str(dispute.get("id")),
+        kind=DisputeKind.INQUIRY if inquiry else DisputeKind.CHARGEBACK,
+        status=status,
+        amount=from_stripe(dispute["amount"], currency) if currency and dispute.get("amount") is not None else None,
+        currency=currency,
+        fee=fee if transactions else (0 if inquiry else None),
+    )
+
+
 def parse_event(body: bytes) -> WebhookEvent:
     """The normalized event in a verified body."""
     try:
@@ -136,23 +193,26 @@ def parse_event(body: bytes) -> WebhookEvent:
         )
     if kind in DISPUTE_EVENTS or kind == "charge.dispute.closed":
         normalized = DISPUTE_EVENTS.get(kind) or DISPUTE_CLOSED.get(obj.get("status", ""), EventType.IGNORED)
-        charge = obj.get("charge")
+        info = dispute_info(obj)
         return WebhookEvent(
-            type=normalized,
-            charge_processor_key=charge.get("id") if isinstance(charge, dict) else charge,
-            amount=from_stripe(obj["amount"], obj["currency"]), currency=obj["currency"], **common,
+            type=normalized, charge_processor_key=_id(obj.get("charge")), amount=info.amount,
+            currency=info.currency, dispute=info, **common,
+        )
+    if kind in INTENT_EVENTS:
+        currency = obj["currency"]
+        return WebhookEvent(
+            type=INTENT_EVENTS[kind], charge_processor_key=obj["id"], amount=from_stripe(obj["amount"], currency),
+            currency=currency, next_action=next_action(obj, event.get("account")), **common,
         )
     if kind == "refund.failed" or (kind == "charge.refund.updated" and obj.get("status") == "failed"):
-        charge = obj.get("charge")
         return WebhookEvent(
-            type=EventType.REFUND_FAILED,
-            charge_processor_key=charge.get("id") if isinstance(charge, dict) else charge,
+            type=EventType.REFUND_FAILED, charge_processor_key=_id(obj.get("charge")),
             amount=from_stripe(obj["amount"], obj["currency"]), currency=obj["currency"],
             refund_processor_key=obj.get("id"), **common,
         )
-    if kind == "payout.paid":
+    if kind in PAYOUT_EVENTS:
         return WebhookEvent(
-            type=EventType.TRANSFER_PAID, amount=from_stripe(obj["amount"], obj["currency"]),
-            currency=obj["currency"], **common,
+            type=PAYOUT_EVENTS[kind], amount=from_stripe(obj["amount"], obj["currency"]),
+            currency=obj["currency"], transfer_processor_key=obj.get("id"), **common,
         )
     return WebhookEvent(type=EventType.IGNORED, **common)
