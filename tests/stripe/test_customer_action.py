@@ -185,3 +185,12 @@ def test_list_payments_carries_the_keys(world):
     found = world.call("list_payments", since=since, until=datetime.now(timezone.utc).replace(year=2100))
     assert {(info.idempotency_key, info.status) for info in found} == {
         ("l-1", ChargeStatus.SUCCEEDED), ("l-2", ChargeStatus.REQUIRES_ACTION)}
+
+
+def test_distribution_of_a_payment_known_by_its_intent(world):
+    result = world.call("create_payment", request=_request(world, "a-d", token="pm_card_threeDSecure2Required"),
+                        reference=None)
+    world.harness.answer_challenge(result.processor_key, "complete")
+    split = world.call("charge_distribution", charge=_ref(world, "a-d", result.processor_key), refunded=0,
+                       broker_fee_amount=0)
+    assert (split.distribute_amount, split.processor_fee_amount) == (1912, 88)  # the charge's real fee

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from payproc import hookimpl
 from payproc.errors import ConfigurationError
@@ -54,7 +54,7 @@ class StripeBackend:
     contract = ">=1.1,<2"
     #: Stripe signs every delivery (``Stripe-Signature``): no secret, no webhook.
     webhook_verification = "signed"
-    unsupported = {
+    unsupported: ClassVar[Mapping[str, str]] = {
         "capture_charge": "PaymentIntents are created with automatic capture: Stripe never holds an authorization "
         "for payproc to capture",
     }

@@ -155,11 +155,20 @@ def charge_distribution(api: StripeApi, charge: ChargeRef, refunded: int, broker
     """Retrieve ``charge`` and split it; an unknown charge keeps all of it."""
     unit = charge.currency
     remaining = Distribution(charge.amount - refunded, unit, 0, unit, 0, unit)
-    if not charge.processor_key or not charge.processor_key.startswith(("ch_", "py_")):
-        return remaining
     route = charge_route(api.settings, charge.provider, charge.broker)
+    key = charge.processor_key
+    if key and key.startswith("pi_"):  # a payment that waited on the customer: its charge
+        try:
+            latest = api.request(route, api.v1.payment_intents.retrieve, key).get("latest_charge")
+        except ProcessorError as error:
+            if is_missing(error):
+                return remaining
+            raise
+        key = latest.get("id") if isinstance(latest, dict) else latest
+    if not key or not key.startswith(("ch_", "py_")):
+        return remaining
     try:
-        found = api.request(route, api.v1.charges.retrieve, charge.processor_key, params={"expand": EXPAND})
+        found = api.request(route, api.v1.charges.retrieve, key, params={"expand": EXPAND})
     except ProcessorError as error:
         if is_missing(error):
             return remaining
