@@ -218,6 +218,12 @@ class RazorpayHarness:
             if event is None or item["event"] == event
         ]
 
+    def lose_next_answer(self, operation: str) -> None:
+        """Razorpay carries out the next refund (``"refund"``) or Route
+        transfer (``"transfer"``), but its answer comes after our timeout."""
+        path = {"refund": r"/v1/payments/[^/]+/refund", "transfer": "/v1/transfers"}[operation]
+        self.backdoor("faults", {"method": "POST", "path": path, "mode": "timeout", "delay": self.timeout + 0.5})
+
     def complete_pending(self) -> None:
         """The conformance suite's hook for what Razorpay does later: the
         recurring debits come due."""
