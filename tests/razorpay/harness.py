@@ -66,6 +66,10 @@ class RazorpayHarness:
     limitations: Mapping[str, str] = {
         "stale_webhook": "Razorpay signs no timestamp: X-Razorpay-Signature is an HMAC of the body alone, "
         "so a replayed delivery cannot be told stale by its signature",
+        "customer_action": "Razorpay Checkout runs OTP / 3-D Secure / UPI approval inside its own popup and "
+        "hands the page a payment only after it: the server is never answered requires_action for a "
+        "checkout payment, so there is no challenge to stage (a UPI payment still awaiting approval is "
+        "pending; tests/razorpay/test_razorpay_app_checkout.py covers it)",
     }
     capabilities = frozenset(
         {
