@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from payproc.errors import CardError, IntegrityMismatch, ProcessorError
+from payproc.errors import CardError, IntegrityMismatch
 from payproc.types import ActionKind, ChargeStatus
 from payproc_flutterwave.refs import tx_ref_for
 from payproc_flutterwave_tests_fakeserver import (
@@ -68,8 +68,10 @@ def test_hosted_context_is_a_redirect_to_flutterwaves_link(backend_with, fake):
 
 
 def test_hosted_context_without_return_url_is_refused_before_calling(backend_with, fake):
+    from payproc.errors import InvalidInput
+
     backend = backend_with(CHECKOUT="hosted")
-    with pytest.raises(ProcessorError, match="return URL"):
+    with pytest.raises(InvalidInput, match="return URL"):
         context(backend, 1000, "ngn", new_key())
     assert fake.count(PAYMENTS) == 0
 

@@ -91,7 +91,9 @@ def hosted_link(api: FlutterwaveAPI, values: dict[str, Any]) -> NextAction:
     from .client import json_number
 
     if not values.get("redirect_url"):
-        raise ProcessorError("a hosted Flutterwave checkout needs a return URL (redirect_url)")
+        from payproc.errors import InvalidInput
+
+        raise InvalidInput("a hosted Flutterwave checkout needs a return URL (redirect_url): none was given")
     body = {key: value for key, value in values.items() if key != "public_key"}
     body["amount"] = json_number(Decimal(values["amount"]))
     envelope = api.call("POST", "v3/payments", f"create the checkout link of {values['tx_ref']}", body=body)
