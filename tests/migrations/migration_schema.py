@@ -4,6 +4,7 @@ autogenerate comparison against the models."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -37,7 +38,7 @@ def fingerprint(engine: Engine) -> list[tuple[Any, ...]]:
         return [*map(tuple, columns), *map(tuple, constraints), *map(tuple, indexes)]
 
 
-def differences(engine: Engine, metadata: MetaData) -> list[Any]:
+def differences(engine: Engine, metadata: MetaData | Sequence[MetaData]) -> list[Any]:
     """What ``alembic revision --autogenerate`` would write to turn the
     database into ``metadata`` (payproc's version table aside)."""
 

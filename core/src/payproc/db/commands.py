@@ -57,7 +57,7 @@ def db_init(settings: Settings, args: argparse.Namespace) -> int:
 
 def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     database = Database(settings.DATABASE_URL)
-    before = migrate.upgrade(database, args.revision)
+    before = migrate.upgrade(database, args.revision, decide=True)
     after = migrate.current(database)
     if after.up_to_date:  # at the head: the processor and broker profiles too, as `db init`
         from ..app import Payproc

@@ -119,6 +119,10 @@ class SchemaState:
     #: revisions in the database that the installed payproc does not know: a
     #: newer payproc upgraded it.
     newer: tuple[str, ...] = ()
+    #: payproc tables behind the models, no payproc revision anywhere, and
+    #: these application revisions in ``alembic_version``: payproc will not
+    #: guess whose schema it is (see ``problem``).
+    undecided: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -147,6 +151,11 @@ class SchemaState:
                     f"know (it expects {self.head}): a newer payproc upgraded it; upgrade payproc")
         if self.empty:
             return "the database has no payproc tables: run `payproc db init` (or Payproc.init_db())"
+        if self.undecided:
+            return (f"payproc's tables are behind the installed payproc ({self.head}) and alembic_version lists "
+                    f"only your application's revisions ({', '.join(self.undecided)}): if your Alembic "
+                    "environment includes payproc's revisions, run `alembic upgrade heads` there; if it does "
+                    "not (payproc 0.1 made these tables), run `payproc db upgrade`")
         if self.up_to_date:
             return None
         return (f"the database schema is at {self.current or 'payproc 0.1 (no revision)'}, the installed "
@@ -163,14 +172,25 @@ def _versions(connection: Connection, table: str) -> list[str]:
 def schema_state(connection: Connection) -> SchemaState:
     """Where ``connection``'s database stands (the table list, then one query
     for the version rows)."""
-    found = inspect(connection).get_table_names()
+    inspector = inspect(connection)
+    found = inspector.get_table_names()
     tables = frozenset(name for name in found if name.startswith("payproc_") and name != VERSION_TABLE)
-    managed_by_app = False
+    managed_by_app, undecided = False, ()
     if VERSION_TABLE in found:
         rows = _versions(connection, VERSION_TABLE)
     elif APP_VERSION_TABLE in found:
-        rows = [rev for rev in _versions(connection, APP_VERSION_TABLE) if rev in known_revisions()]
+        everything = _versions(connection, APP_VERSION_TABLE)
+        rows = [rev for rev in everything if rev in known_revisions()]
         managed_by_app = bool(rows)
+        if everything and not rows and tables:
+            # Only the application's revisions: either its environment leaves
+            # payproc out (payproc 0.1 made these tables), or it includes
+            # payproc's branch and records payproc's revision only through
+            # an application revision's depends_on. Alembic's table cannot
+            # tell; the columns can say "at the head" (nothing to do).
+            if _has_every_model_column(inspector, tables):
+                return SchemaState(current=head(), head=head(), payproc_tables=tables, managed_by_app=True)
+            undecided = tuple(everything)
     else:
         rows = []
     newer = tuple(rev for rev in rows if rev not in known_revisions())
@@ -178,7 +198,16 @@ def schema_state(connection: Connection) -> SchemaState:
         raise ConfigurationError(f"the database lists several payproc revisions ({', '.join(rows)}): "
                                  "its version table is damaged")
     return SchemaState(current=rows[0] if rows and not newer else None, head=head(), payproc_tables=tables,
-                       managed_by_app=managed_by_app, newer=newer)
+                       managed_by_app=managed_by_app, newer=newer, undecided=undecided)
+
+
+def _has_every_model_column(inspector: Any, tables: frozenset[str]) -> bool:
+    for table in Base.metadata.sorted_tables:
+        if table.name not in tables:
+            return False
+        if set(table.columns.keys()) - {column["name"] for column in inspector.get_columns(table.name)}:
+            return False
+    return True
 
 
 def verify(database: Database) -> SchemaState | None:
@@ -235,13 +264,19 @@ def _stamp(connection: Connection, revision: str) -> None:
     context.stamp(script_directory(), revision)
 
 
-def upgrade(database: Database, revision: str = "head", *, replay: bool = False) -> SchemaState:
+def upgrade(database: Database, revision: str = "head", *, replay: bool = False,
+            decide: bool = False) -> SchemaState:
     """Upgrade ``database`` to ``revision`` (default: the head); return the
     state it was in before. Running it again is a no-op. ``replay``: build an
     empty database by running every revision instead of from the models
-    (the tests compare both)."""
+    (the tests compare both). ``decide``: a database whose payproc tables
+    payproc cannot place (SchemaState.undecided) is taken as made by payproc
+    0.1 and upgraded under payproc's own version table — what an explicit
+    ``payproc db upgrade`` means; ``init_db()`` never guesses."""
     with migration_transaction(database) as connection:
         state = schema_state(connection)
+        if state.undecided and not decide:
+            raise state.out_of_date()
         if state.newer or (state.managed_by_app and not state.up_to_date):
             raise state.out_of_date()
         if state.managed_by_app:

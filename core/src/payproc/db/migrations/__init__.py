@@ -5,7 +5,7 @@
 with ``payproc db upgrade`` (or ``Payproc.init_db()``), or include them in an
 application's own Alembic environment (docs/migrations.md)::
 
-    version_locations = %(here)s/migrations payproc:db/migrations/versions
+    version_locations = %(here)s/migrations/versions payproc.db.migrations:versions
 
 A revision alters a table with :func:`batch_alter_table` (Alembic's batch
 mode, which SQLite needs to change a column or a constraint, with
