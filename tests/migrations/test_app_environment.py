@@ -115,3 +115,18 @@ def test_a_first_release_database_beside_an_environment_without_payproc(db_url: 
         assert migrate.schema_state(connection).up_to_date
     assert differences(engine, Base.metadata) == []
     engine.dispose()
+
+
+def test_payproc_implied_at_the_head_by_the_application_is_used_as_is(app_env: Config, db_url: str) -> None:
+    """An application revision that depends on payproc's head leaves only
+    the application's revision in alembic_version: payproc's columns are all
+    there, so payproc works and writes no revision anywhere."""
+    command.upgrade(app_env, "heads")
+    engine = create_engine(db_url)
+    with engine.begin() as connection:  # what Alembic records when shop's head depends on payproc's
+        connection.execute(text("DELETE FROM alembic_version WHERE version_num = :head"), {"head": migrate.head()})
+    app = Payproc(DATABASE_URL=db_url)
+    app.init_db()
+    assert app.list_charges() == []
+    assert heads_in(db_url) == {"shop_0001"} and not inspect(engine).has_table(migrate.VERSION_TABLE)
+    engine.dispose()
