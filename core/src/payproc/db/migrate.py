@@ -175,7 +175,8 @@ def schema_state(connection: Connection) -> SchemaState:
     inspector = inspect(connection)
     found = inspector.get_table_names()
     tables = frozenset(name for name in found if name.startswith("payproc_") and name != VERSION_TABLE)
-    managed_by_app, undecided = False, ()
+    managed_by_app = False
+    undecided: tuple[str, ...] = ()
     if VERSION_TABLE in found:
         rows = _versions(connection, VERSION_TABLE)
     elif APP_VERSION_TABLE in found:
