@@ -14,7 +14,9 @@ Every session is built from the constants below. ``nox -l`` lists them; a bare
   ``[rave]`` extra, the legacy v2 path's tests and conformance suite.
 - ``reliability``: faults, forgeries, bad input, invariants, with every plugin installed.
 - ``postgres``: the tests marked ``postgres`` (any directory) on a real server
-  (``PAYPROC_TEST_POSTGRES_URL``).
+  (``PAYPROC_TEST_POSTGRES_URL``), renewals and settle split across processes included.
+- ``celery``: payproc's Celery tasks (``payproc[celery]``) with real worker
+  processes on the machine's RabbitMQ and Redis, and PostgreSQL.
 - ``migrations``: payproc 0.1 (the first release, built from git commit
   f291d5e into a venv of its own) fills a database on SQLite and on
   PostgreSQL; this code upgrades it in place (``tests/first_release``).
@@ -264,9 +266,22 @@ def postgres(session: nox.Session) -> None:
             session.error("PAYPROC_TEST_POSTGRES_URL is not set: CI must run the PostgreSQL tests")
         session.skip("PAYPROC_TEST_POSTGRES_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
     # Every plugin, so that any test directory may hold PostgreSQL tests.
-    install_dists(session, tuple(PLUGINS), extras="postgres,web",
+    # celery: tests/celery is collected (its tests are not marked postgres; the celery session runs them)
+    install_dists(session, tuple(PLUGINS), extras="postgres,web,celery",
                   requirements=TEST_REQUIREMENTS + WEB_TEST_REQUIREMENTS + tuple(r for rs in PLUGINS.values() for r in rs))
     pytest(session, "tests", markexpr="postgres")
+
+
+@nox.session(python=DEV_PYTHON, tags=["tests"])
+def celery(session: nox.Session) -> None:
+    """payproc[celery]: real worker processes on RabbitMQ and Redis (127.0.0.1), PostgreSQL."""
+    if not os.environ.get("PAYPROC_TEST_POSTGRES_URL"):
+        if os.environ.get("CI"):
+            session.error("PAYPROC_TEST_POSTGRES_URL is not set: CI must run the Celery tests")
+        session.skip("PAYPROC_TEST_POSTGRES_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    install_dists(session, ("fake",), extras="postgres,web,celery",
+                  requirements=(*TEST_REQUIREMENTS, "redis>=4.5"))
+    pytest(session, "tests/celery")
 
 
 #: The first release: the migrations session builds it from this commit.

@@ -194,14 +194,14 @@ def limited(app: Payproc, limiter: Limiter) -> Payproc:
 def run_renewals(app: Payproc, *, today: date | None = None, concurrency: int | None = None,
                  rate_limit: float | None = None, progress: bool = True,
                  limiter: Limiter | None = None, batch_size: int | None = None,
-                 lease: timedelta | None = None) -> RenewalSummary:
+                 lease: timedelta | None = None, max_batches: int | None = None) -> RenewalSummary:
     """Charge every renewal due on or before ``today`` (UTC today by default).
 
     ``concurrency``, ``rate_limit``, ``batch_size`` and ``lease`` default to
     ``settings.RENEWALS``; ``limiter`` replaces the rate limit (tests). On
     PostgreSQL, renewals are claimed a batch at a time, so several runs (in
     several processes) share the work; the run ends when a claim finds
-    nothing left. On an interruption (``KeyboardInterrupt``), charges in
+    nothing left, or after ``max_batches`` claims (a task's share). On an interruption (``KeyboardInterrupt``), charges in
     flight finish, the rest are not started (their claims are given back),
     and the exception propagates: run the batch again to finish.
     """
@@ -222,7 +222,13 @@ def run_renewals(app: Payproc, *, today: date | None = None, concurrency: int | 
         size, held = batch_size or options.BATCH_SIZE or workers, lease or timedelta(seconds=options.LEASE_SECONDS)
         total = claims.count_due(app, today) if progress else 0
 
+        claimed = 0
+
         def claim() -> list[_Due]:
+            nonlocal claimed
+            if max_batches is not None and claimed >= max_batches:
+                return []
+            claimed += 1
             return claims.claim_renewals(app, today, size, held)
 
     summary = RenewalSummary()

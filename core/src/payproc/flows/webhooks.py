@@ -48,8 +48,21 @@ def handle_webhook(app: Payproc, body: bytes, headers: Mapping[str, str]) -> Web
     when the signature does not hold; any other exception means the event
     was not stored (answer 5xx so the processor delivers it again).
     """
+    return apply_verified(app, verify_webhook(app, body, headers))
+
+
+def verify_webhook(app: Payproc, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+    """The backend's verified reading of ``body`` (raises
+    :class:`~payproc.errors.WebhookVerificationError` when it does not hold)."""
     lowered = {name.lower(): value for name, value in headers.items()}
     event: WebhookEvent = app.backend.call("parse_webhook", body=body, headers=lowered)
+    return event
+
+
+def apply_verified(app: Payproc, event: WebhookEvent) -> WebhookOutcome:
+    """Store a verified ``event`` and apply it once (a duplicate is a no-op):
+    the second half of :func:`handle_webhook`, which a deferred intake runs
+    later in a task (:mod:`payproc.webhook_inbox`)."""
     with app.db.transaction() as session:
         if event.charge_processor_key:
             app.db.lock_key(session, event.charge_processor_key)

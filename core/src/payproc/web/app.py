@@ -31,7 +31,7 @@ to the endpoints that change something are refused (403; see
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,6 +43,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..app import Payproc
 from .endpoints import CustomerResolver, Endpoints
+from ..webhook_inbox import StoredWebhook
 from .webhooks import WebhookEndpoint
 
 __all__ = ["create_app"]
@@ -91,11 +92,13 @@ def create_app(
     trusted_origins: Collection[str] = (),
     page: bool = True,
     debug: bool = False,
+    defer_webhooks: Callable[[StoredWebhook], object] | None = None,
 ) -> Starlette:
     """A Starlette app serving payproc's checkout and webhook endpoints for
     ``payproc_app`` (and the demo checkout page when ``page``). It does not
     touch the database until a request comes: call ``payproc_app.init_db()``
-    yourself."""
+    yourself. ``defer_webhooks``: verify and store webhook deliveries, then
+    hand them to a task (:class:`~payproc.web.webhooks.WebhookEndpoint`)."""
     endpoints = Endpoints(payproc_app, customer_of=customer_of, default_customer=default_customer,
                           default_currency=default_currency, trusted_origins=trusted_origins)
     routes: list[Any] = [
@@ -107,7 +110,7 @@ def create_app(
         Route("/api/charges/{charge_id:int}/refunds", endpoints.refund, methods=["POST"]),
         Route("/api/ledger", endpoints.ledger, methods=["GET"]),
         Route("/api/card", endpoints.card, methods=["GET", "POST", "DELETE"]),
-        Route("/webhooks/{backend}", WebhookEndpoint(payproc_app).handle, methods=["POST"]),
+        Route("/webhooks/{backend}", WebhookEndpoint(payproc_app, defer_webhooks).handle, methods=["POST"]),
     ]
     if page:
         async def checkout_page(request: Request) -> Response:

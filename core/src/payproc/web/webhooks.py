@@ -10,6 +10,7 @@ never a 500.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from ..app import Payproc
 from ..errors import WebhookVerificationError
+from ..webhook_inbox import StoredWebhook, store_webhook
 
 __all__ = ["WebhookEndpoint"]
 
@@ -24,8 +26,15 @@ LOGGER = logging.getLogger("payproc.web")
 
 
 class WebhookEndpoint:
-    def __init__(self, app: Payproc) -> None:
+    """``defer``: deferred intake (payproc.webhook_inbox). The event is
+    verified and stored in the request, then ``defer(stored)`` hands it to a
+    task (e.g. ``tasks.defer_webhook`` of payproc.integrations.celery); the
+    answer is 202 once both are done, 5xx if either failed (the processor
+    delivers again; a stored event is queued again, applied once)."""
+
+    def __init__(self, app: Payproc, defer: Callable[[StoredWebhook], object] | None = None) -> None:
         self.app = app
+        self.defer = defer
 
     async def handle(self, request: Request) -> Response:
         name = request.path_params["backend"]
@@ -37,6 +46,8 @@ class WebhookEndpoint:
             }, status_code=404)
         body = await request.body()
         headers = {key.lower(): value for key, value in request.headers.items()}
+        if self.defer is not None:
+            return await self._store(name, body, headers)
         try:
             outcome = await run_in_threadpool(self.app.handle_webhook, body, headers)
         except WebhookVerificationError as error:
@@ -49,3 +60,19 @@ class WebhookEndpoint:
                                  "message": "the event could not be stored; deliver it again"}, status_code=500)
         return JSONResponse({"event_id": outcome.event_id, "type": outcome.type, "status": outcome.status,
                              "charge_id": outcome.charge_id})
+
+    async def _store(self, name: str, body: bytes, headers: dict[str, str]) -> Response:
+        assert self.defer is not None
+        try:
+            stored = await run_in_threadpool(store_webhook, self.app, body, headers)
+            if stored.status == "queued":
+                await run_in_threadpool(self.defer, stored)
+        except WebhookVerificationError as error:
+            LOGGER.warning("webhook for %s refused: %s", name, error)
+            return JSONResponse({"error": "webhook_verification_failed", "message": str(error)}, status_code=400)
+        except Exception:
+            LOGGER.exception("webhook for %s could not be stored or queued; the processor will retry", name)
+            return JSONResponse({"error": "webhook_not_stored",
+                                 "message": "the event could not be stored; deliver it again"}, status_code=500)
+        return JSONResponse({"event_id": stored.event_id, "type": stored.type, "status": stored.status,
+                             "inbox_id": stored.inbox_id}, status_code=202)
