@@ -401,6 +401,6 @@ def web(session: nox.Session) -> None:
 @nox.session(python=DEV_PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """The benchmarks (benchmarks/README.md: ``nox -s bench -- --quick``); not in the default run."""
-    install_dists(session, tuple(PLUGINS), extras="postgres",
+    install_dists(session, tuple(PLUGINS), extras="postgres,celery",
                   requirements=("-r", str(ROOT / "benchmarks" / "requirements.txt")))
     session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)

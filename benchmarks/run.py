@@ -5,7 +5,9 @@
     python benchmarks/run.py checkout peer    # some targets only
 
 Targets: overhead, checkout (payproc and the djaodjin-saas peer side by side,
-SQLite and PostgreSQL, 1/2/4 workers), renewals, startup, webhooks.
+SQLite and PostgreSQL, 1/2/4 workers), renewals, renewals_pg (1/2/4 worker
+processes and Celery workers on PostgreSQL, one shared fake processor),
+startup, webhooks.
 Every figure is a median over repeated runs with its spread; ratios are
 taken between runs made in the same invocation, alternated. Results go to
 ``benchmarks/results/latest.json`` and a summary is printed.
@@ -100,6 +102,19 @@ def bench_renewals(sizes: dict[str, int], repeats: int) -> dict[str, Any]:
     return out
 
 
+def bench_renewals_pg(sizes: dict[str, int], repeats: int) -> dict[str, Any]:
+    import bench_renewals_pg
+
+    if not postgres_available():
+        return {"error": f"PostgreSQL does not answer at {POSTGRES_URL}"}
+    out: dict[str, Any] = {}
+    for processes, celery in ((1, False), (2, False), (4, False), (2, True), (4, True)):
+        key = f"{'celery' if celery else 'processes'}_{processes}"
+        out[key] = bench_renewals_pg.run(sizes["renewals_pg"], processes, celery=celery)
+        _log(f"renewals_pg {key}: {out[key]}")
+    return out
+
+
 def bench_startup(sizes: dict[str, int], repeats: int) -> dict[str, Any]:
     import bench_startup
 
@@ -121,12 +136,13 @@ def bench_webhooks(sizes: dict[str, int], repeats: int) -> dict[str, Any]:
 
 
 TARGETS = {"overhead": bench_overhead, "checkout": bench_checkout, "renewals": bench_renewals,
+           "renewals_pg": bench_renewals_pg,
            "startup": bench_startup, "webhooks": bench_webhooks}
 SIZES = {
     "default": {"checkout": 300, "peer": 100, "overhead_fake": 3000, "overhead_http": 200, "renewals": 10_000,
-                "renewals_small": 800, "startup": 15, "webhooks": 300},
+                "renewals_small": 800, "renewals_pg": 3000, "startup": 15, "webhooks": 300},
     "quick": {"checkout": 50, "peer": 20, "overhead_fake": 300, "overhead_http": 20, "renewals": 200,
-              "renewals_small": 100, "startup": 3, "webhooks": 30},
+              "renewals_small": 100, "renewals_pg": 200, "startup": 3, "webhooks": 30},
 }
 
 

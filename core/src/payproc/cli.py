@@ -132,8 +132,11 @@ def cmd_charges(args: argparse.Namespace) -> int:
 def cmd_settle(args: argparse.Namespace) -> int:
     from .app import Payproc
 
+    from .renewals import default_limiter, limited
+
     app = Payproc(_settings(args))
-    changed = app.settle(customer=args.customer)
+    # under the processor rate limit the renewals keep (shared by every process on PostgreSQL)
+    changed = limited(app, default_limiter(app)).settle(customer=args.customer)
     for charge in changed:
         print(f"#{charge.id} -> {charge.state}")
     print(f"{len(changed)} charge(s) settled")
