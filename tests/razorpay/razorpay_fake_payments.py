@@ -46,6 +46,8 @@ class OrdersAndPayments:
         receipt = data.get("receipt")
         if receipt is not None and (not isinstance(receipt, str) or len(receipt) > 40):
             raise RazorpayError("The receipt may not be greater than 40 characters.", field="receipt")
+        if receipt is not None and any(o["receipt"] == receipt for o in self.orders.values()):
+            raise RazorpayError("Order receipt should be unique.", field="receipt")
         customer_id = data.get("customer_id")
         if customer_id is not None and customer_id not in self.customers:
             raise RazorpayError("The customer_id provided does not exist", field="customer_id")

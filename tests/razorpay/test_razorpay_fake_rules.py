@@ -99,3 +99,12 @@ def test_error_bodies_have_razorpays_shape(harness, fake):
     assert answer.status_code == 400
     assert set(error) == {"code", "description", "source", "step", "reason", "metadata", "field"}
     assert error["code"] == "BAD_REQUEST_ERROR" and error["field"] == "email"
+
+
+def test_a_receipt_is_unique(sdk, fake):
+    import razorpay
+
+    sdk.order.create({"amount": 1000, "currency": "INR", "receipt": "rcpt-1"})
+    with pytest.raises(razorpay.errors.BadRequestError, match="receipt should be unique"):
+        sdk.order.create({"amount": 1000, "currency": "INR", "receipt": "rcpt-1"})
+    assert len(fake.state.orders) == 1

@@ -1,5 +1,6 @@
 """``retrieve_charge`` goes by the order the core stored with the charge
-(``ChargeRef.reference``), not by a receipt Razorpay does not keep unique."""
+(``ChargeRef.reference``), never by another order of the same amount; and a
+race for one receipt (Razorpay refuses the second) ends on one order."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from razorpay_helpers import BROKER, PROVIDER, charge_ref
 
 @pytest.fixture
 def stored_and_racing(backend, backdoor, fake, subscriber, key):
-    """The order the core stored for the charge, and a second order that a
-    racing request opened for the same receipt (Razorpay allows it), newer."""
+    """The order the core stored for the charge, and another, newer order
+    for the same amount (another charge's, or one opened outside payproc)."""
     context = backend.call("get_payment_context", subscriber=subscriber, amount=50000, currency="inr",
                            provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=key)
     with fake.state.lock:
-        racing = fake.state.create_order({"amount": 50000, "currency": "INR", "receipt": receipt_for(key)})
+        racing = fake.state.create_order({"amount": 50000, "currency": "INR", "receipt": receipt_for(key + "-x")})
         racing["created_at"] += 1  # strictly newer, whatever the clock's second
     return context, racing
 
@@ -75,3 +76,23 @@ def test_a_stored_order_razorpay_does_not_know_is_not_found(backend, backdoor, s
     info = backend.call("retrieve_charge", charge=charge_ref(subscriber, 50000, "inr", key, None,
                                                              reference="order_DoesNotExist01"))
     assert (info.status, info.processor_key) == (ChargeStatus.NOT_FOUND, None)
+
+
+def test_a_race_for_one_receipt_ends_on_the_first_order(backend, backdoor, fake, subscriber, key, monkeypatch):
+    """Two page loads race: the second does not see the first's order yet,
+    Razorpay refuses its duplicate receipt, and it finds and uses that order."""
+    from payproc_razorpay import orders
+
+    with fake.state.lock:
+        first = fake.state.create_order({"amount": 50000, "currency": "INR", "receipt": receipt_for(key)})
+    real, calls = orders.find_order, []
+
+    def late_find(*args, **kwargs):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(orders, "find_order", late_find)
+    context = backend.call("get_payment_context", subscriber=subscriber, amount=50000, currency="inr",
+                           provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None,
+                           idempotency_key=key)
+    assert context.reference == first["id"] and len(fake.state.orders) == 1 and len(calls) == 2

@@ -3,9 +3,10 @@
 An order is created once per charge: its ``receipt`` is derived from the
 charge's idempotency key and looked up first (``GET /v1/orders?receipt=``),
 so a reloaded checkout page or a retried renewal reuses the order instead of
-opening a second one. Razorpay does not enforce unique receipts itself; two
-requests racing for the same key can still both create an order, but only the
-one the core stored as the charge's reference is ever accepted.
+opening a second one. Razorpay documents receipts as unique ("Order receipt
+should be unique."): when two requests race for one key, the second create is
+refused and the order the first one made is found and used. Only the order
+the core stored as the charge's reference is ever accepted afterwards.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from payproc.errors import IntegrityMismatch
+from payproc.errors import IntegrityMismatch, ProcessorError
 
 from .amounts import receipt_for
 from .client import RazorpayClient
@@ -67,13 +68,24 @@ def find_or_create_order(
     if idempotency_key:
         data["receipt"] = receipt_for(idempotency_key)
     data.update(extra or {})
-    order = client.call(client.sdk.order.create, data, provider=provider)
+    try:
+        order = client.call(client.sdk.order.create, data, provider=provider)
+    except ProcessorError as error:
+        raced = find_order(client, idempotency_key, provider) if idempotency_key and _receipt_taken(error) else None
+        if raced is None:
+            raise
+        order = raced  # a concurrent request created the key's order first
     if order.get("amount") != amount or str(order.get("currency", "")).lower() != currency:
         raise IntegrityMismatch(
-            f"Razorpay created order {order.get('id')} for {order.get('amount')} {order.get('currency')}, "
+            f"Razorpay order {order.get('id')} for {order.get('amount')} {order.get('currency')}, "
             f"not {amount} {currency.upper()}"
         )
     return order
+
+
+def _receipt_taken(error: ProcessorError) -> bool:
+    text = str(error).lower()
+    return type(error) is ProcessorError and "receipt" in text and "unique" in text
 
 
 def order_payments(client: RazorpayClient, order_id: str, provider: str | None = None) -> list[Mapping[str, Any]]:
