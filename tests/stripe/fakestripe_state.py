@@ -318,6 +318,14 @@ class FakeStripeState:
 
     def refund(self, account: Account, params: dict[str, Any]) -> dict[str, Any]:
         ident = params.get("charge")
+        if params.get("payment_intent") and ident:
+            raise StripeFail(400, "You can only pass one of charge or payment_intent.", param="payment_intent")
+        if params.get("payment_intent"):  # Stripe refunds the PaymentIntent's successful charge
+            intent = account.get(params["payment_intent"], "payment_intent", "payment_intent")
+            ident = intent.get("latest_charge") if intent["status"] == "succeeded" else None
+            if not ident:
+                raise StripeFail(400, f"This PaymentIntent ({intent['id']}) does not have a successful charge to "
+                                 "refund.", code="charge_not_refundable", param="payment_intent")
         if not ident:
             raise StripeFail(400, "One of the following params should be provided for this request: "
                              "payment_intent or charge.")

@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import requests
 
@@ -18,6 +19,7 @@ from fakestripe_server import FakeStripe
 from fakestripe_state import Account, export, new_id, template
 from payproc.hookspecs import BACKEND_HOOKS
 from payproc.types import EventType, PaymentContext
+from payproc_stripe.charges import payment_key
 from payproc_stripe.webhooks import sign
 
 STRIPE_TYPES = {
@@ -91,6 +93,16 @@ class StripeHarness:
         return requests.post(f"{self.server.url}{CHALLENGE_PATH}{intent}", data={"outcome": outcome}, timeout=5,
                              allow_redirects=False)
 
+    def challenge(self, charge_processor_key: str, next_action: Mapping[str, Any], *,
+                  outcome: str = "success") -> Mapping[str, str]:
+        """The customer on the issuer's page; what their return carries back: the
+        redirect's query, or what Stripe.js's ``confirmCardPayment`` hands the page."""
+        answer = self.answer_challenge(charge_processor_key, "complete" if outcome == "success" else "fail")
+        if answer.status_code == 302:
+            query = parse_qs(urlparse(answer.headers["Location"]).query)
+            return {name: values[0] for name, values in query.items()}
+        return {"payment_intent": charge_processor_key}
+
     def signed(self, event_type: str, obj: Mapping[str, Any], **extra: Any) -> tuple[bytes, Mapping[str, str]]:
         """A signed delivery of ``obj`` as a Stripe event of ``event_type``."""
         event = template("event", id=new_id("evt"), type=event_type, created=int(time.time()),
@@ -105,10 +117,12 @@ class StripeHarness:
             # Stripe makes the charge; the answer to the server's request is lost.
             self.server.fail_next("POST", r"^/v1/payment_intents(/[^/]+/confirm)?$", status=500, after=True)
             return "pm_card_visa", {}
-        method = "pm_card_visa" if outcome == "success" else "pm_card_chargeDeclined"
+        method = {"success": "pm_card_visa", "challenge": "pm_card_threeDSecure2Required"}.get(
+            outcome, "pm_card_chargeDeclined")
         secret = (context.values or {}).get("STRIPE_INTENT_SECRET")
         if not secret:
-            return ("tok_visa" if outcome == "success" else "tok_chargeDeclined"), {}
+            return {"success": "tok_visa", "challenge": "tok_threeDSecure2Required"}.get(
+                outcome, "tok_chargeDeclined"), {}
         self.confirm_in_browser(context, method)
         return secret.split("_secret_")[0], {}
 
@@ -118,21 +132,26 @@ class StripeHarness:
     # --- webhooks ---------------------------------------------------------------
 
     def _charge(self, key: str) -> tuple[Account | None, dict[str, Any] | None]:
+        """The charge behind a processor key (a PaymentIntent's latest charge, or a ``ch_`` id)."""
         for account in self.server.state.accounts.values():
-            if key in account.objects:
-                return account, account.objects[key]
+            found = account.objects.get(key)
+            if found is not None and found["object"] == "payment_intent":
+                found = account.objects.get(found.get("latest_charge") or "")
+            if found is not None:
+                return account, found
         return None, None
 
     def _object(self, type: EventType, key: str, amount: int | None, currency: str | None) -> tuple[dict, dict | None]:
         account, charge = self._charge(key)
         state = self.server.state
         if charge is None:
-            charge = template("charge", id=key, amount=amount or 1000, currency=currency or "usd",
-                              amount_refunded=0, refunded=False, status="succeeded", _refunds=[])
+            charge = template("charge", id=key if key.startswith("ch_") else new_id("ch"), amount=amount or 1000,
+                              currency=currency or "usd", amount_refunded=0, refunded=False, status="succeeded",
+                              payment_intent=key if key.startswith("pi_") else None, _refunds=[])
         obj = export(charge)
         if type == EventType.CHARGE_REFUNDED:
             for event in reversed(state.events):
-                if event["type"] == "charge.refunded" and event["data"]["object"]["id"] == key:
+                if event["type"] == "charge.refunded" and payment_key(event["data"]["object"]) == key:
                     return event["data"]["object"], event["data"].get("previous_attributes")
             before = obj["amount_refunded"]
             obj["amount_refunded"] = before + (amount if amount is not None else obj["amount"] - before)
@@ -140,16 +159,17 @@ class StripeHarness:
             return obj, {"amount_refunded": before, "refunded": False}
         if type in DISPUTE_STATUS:
             if account is not None:
-                dispute = state.dispute(account, key, DISPUTE_STATUS[type])
+                dispute = state.dispute(account, obj["id"], DISPUTE_STATUS[type])
             else:
-                dispute = template("dispute", id=new_id("dp"), charge=key, amount=obj["amount"],
-                                   currency=obj["currency"], status=DISPUTE_STATUS[type])
+                dispute = template("dispute", id=new_id("dp"), charge=obj["id"], payment_intent=obj["payment_intent"],
+                                   amount=obj["amount"], currency=obj["currency"], status=DISPUTE_STATUS[type],
+                                   balance_transactions=[])
             if amount is not None:
                 dispute["amount"] = amount
             return export(dispute), None
         if type == EventType.REFUND_FAILED:
-            return template("refund", id=new_id("re"), charge=key, amount=amount or obj["amount"],
-                            currency=obj["currency"], status="failed"), None
+            return template("refund", id=new_id("re"), charge=obj["id"], payment_intent=obj["payment_intent"],
+                            amount=amount or obj["amount"], currency=obj["currency"], status="failed"), None
         if type == EventType.TRANSFER_PAID:
             return template("payout", id=new_id("po"), amount=amount or 0, currency=currency or "usd",
                             status="paid"), None
@@ -182,5 +202,7 @@ class StripeHarness:
                         *intent.get("_idempotency_keys", [])}
                 if idempotency_key is None or any(
                         k and (k == idempotency_key or k.startswith(idempotency_key + ":")) for k in keys):
-                    found.append({**export(obj), "account": account.id})
+                    # the processor key payproc holds: the PaymentIntent's id
+                    found.append({**export(obj), "id": obj.get("payment_intent") or obj["id"], "charge": obj["id"],
+                                  "account": account.id})
         return found

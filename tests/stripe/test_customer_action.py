@@ -44,7 +44,7 @@ def test_on_session_challenge_then_return(world):
     assert world.call("retrieve_charge", charge=ref).status == ChargeStatus.REQUIRES_ACTION
     world.harness.answer_challenge(result.processor_key, "complete")
     done = world.call("complete_payment", charge=ref, params={})
-    assert done.status == ChargeStatus.SUCCEEDED and done.processor_key.startswith("ch_")
+    assert done.status == ChargeStatus.SUCCEEDED and done.processor_key == result.processor_key  # one key throughout
     assert world.call("complete_payment", charge=ref, params={}).processor_key == done.processor_key  # twice: same
     assert len(world.harness.processor_charges("a-1")) == 1
 
@@ -76,7 +76,7 @@ def test_return_url_makes_it_a_redirect_and_the_return_is_verified(world):
 
 def test_params_alone_are_never_proof(world):
     paid = world.call("create_payment", request=_request(world, "other", token="pm_card_visa"), reference=None)
-    intent = world.server.platform.objects[paid.processor_key]["payment_intent"]
+    intent = paid.processor_key
     # a charge payproc knows nothing stored for: someone else's PaymentIntent is refused
     with pytest.raises(ProcessorError, match="not made for this charge"):
         world.call("complete_payment", charge=_ref(world, "mine", None), params={"payment_intent": intent})
@@ -141,7 +141,7 @@ def test_cancel_after_the_customer_paid_says_paid(world):
                          idempotency_key="a-6")
     world.harness.pay(context, 2000, "usd")
     info = world.call("cancel_payment", charge=_ref(world, "a-6", None, reference=context.reference))
-    assert info.status == ChargeStatus.SUCCEEDED and info.processor_key.startswith("ch_")
+    assert info.status == ChargeStatus.SUCCEEDED and info.processor_key == context.reference
     assert world.server.platform.objects[context.reference]["status"] == "succeeded"
 
 
@@ -151,6 +151,7 @@ def test_save_card_is_one_payment(world):
     assert result.status == ChargeStatus.SUCCEEDED and result.card_key.startswith("cus_")
     assert len(_intent_creates(world)) == 1 and len(world.harness.processor_charges("save-1")) == 1
     method = world.server.platform.objects[world.server.platform.objects[result.processor_key]["payment_method"]]
+    assert result.processor_key.startswith("pi_")
     assert method["customer"] == result.card_key
 
 

@@ -140,5 +140,8 @@ def test_payment_intent_events_are_keyed_by_the_intent(world):
     assert (event.type, event.charge_processor_key) == (EventType.CHARGE_REQUIRES_ACTION, result.processor_key)
     assert event.next_action.values["client_secret"] == intent["client_secret"]
     world.harness.answer_challenge(result.processor_key, "complete")
-    event = _event(world, "payment_intent.succeeded", intent)
-    assert (event.type, event.amount) == (EventType.CHARGE_SUCCEEDED, 2000)
+    assert _event(world, "payment_intent.succeeded", intent).type == EventType.IGNORED  # charge.succeeded says it
+    charge = world.server.platform.objects[intent["latest_charge"]]
+    event = _event(world, "charge.succeeded", charge)
+    assert (event.type, event.charge_processor_key, event.amount) == (EventType.CHARGE_SUCCEEDED,
+                                                                      result.processor_key, 2000)

@@ -62,7 +62,8 @@ def test_declined_in_browser_is_a_card_error_with_the_charge(world):
     with pytest.raises(CardError) as caught:
         world.call("create_payment", request=_request(world, "d-1", token=token), reference=context.reference)
     assert caught.value.code == "card_declined"
-    charge = world.server.platform.objects[caught.value.charge_processor_key]
+    intent = world.server.platform.objects[caught.value.charge_processor_key]
+    charge = world.server.platform.objects[intent["latest_charge"]]
     assert charge["status"] == "failed"
 
 
@@ -156,7 +157,7 @@ def test_retrieve_charge_states(world):
     ok = world.call("create_payment", request=_request(world, "r1", token="tok_visa"), reference=None)
     info = world.call("retrieve_charge", charge=_ref(world, "r1", ok.processor_key))
     assert info.status == ChargeStatus.SUCCEEDED and info.receipt.last4 == "4242" and not info.disputed
-    world.server.state.dispute(world.server.platform, ok.processor_key)
+    world.server.state.dispute(world.server.platform, world.server.platform.objects[ok.processor_key]["latest_charge"])
     assert world.call("retrieve_charge", charge=_ref(world, "r1", ok.processor_key)).disputed
     with pytest.raises(CardError) as caught:
         world.call("create_payment", request=_request(world, "r2", token="tok_chargeDeclined"), reference=None)
@@ -219,6 +220,6 @@ def test_settling_reads_the_stored_payment_intent_before_searching(world):
     assert awaiting.status not in (ChargeStatus.NOT_FOUND, ChargeStatus.FAILED)
     world.harness.pay(context, 2000, "usd")
     paid = world.call("retrieve_charge", charge=_ref(world, "st-1", None, reference=context.reference))
-    assert paid.status == ChargeStatus.SUCCEEDED and paid.processor_key.startswith("ch_")
+    assert paid.status == ChargeStatus.SUCCEEDED and paid.processor_key == context.reference
     paths = [r["path"] for r in world.server.requests[before:] if r["method"] == "GET"]
     assert paths == [f"/v1/payment_intents/{context.reference}"] * 2  # no search

@@ -60,7 +60,7 @@ def test_where_objects_land(fake_stripe, mode, platform_keys, provider_plan, car
         assert create["params"]["application_fee_amount"] == "200"
         return
     result = world.call("create_payment", request=request, reference=None)
-    charge = charge_account.objects[result.processor_key]
+    charge = charge_account.objects[charge_account.objects[result.processor_key]["latest_charge"]]
     create = [r for r in fake_stripe.requests if r["method"] == "POST" and r["path"] == "/v1/payment_intents"][-1]
     expected_header = None if charge_account is fake_stripe.platform else charge_account.id
     assert create["stripe_account"] == expected_header
@@ -94,7 +94,7 @@ def test_card_on_file_charged_on_provider_account_is_cloned(fake_stripe):
     request = PaymentRequest(amount=1500, currency="usd", customer=customer, provider=world.provider,
                              broker=world.broker, idempotency_key="clone-1", broker_fee_amount=150)
     result = world.call("create_charge", request=request)
-    charge = world.provider_account.objects[result.processor_key]
+    charge = world.provider_account.objects[world.provider_account.objects[result.processor_key]["latest_charge"]]
     assert charge["payment_method"] in world.provider_account.objects
     assert charge["payment_method"] not in fake_stripe.platform.objects
     clone = [r for r in fake_stripe.requests if r["path"] == "/v1/payment_methods"][-1]

@@ -12,5 +12,5 @@ def test_one_time_token_payment(world):
     assert result.status == ChargeStatus.SUCCEEDED
     assert result.amount == 2000 and result.currency == "usd"
     assert result.receipt.last4 == "4242"
-    assert result.processor_key.startswith("ch_")
+    assert result.processor_key.startswith("pi_")  # the PaymentIntent is the payment's key
     assert result.created_at <= datetime.now(timezone.utc)

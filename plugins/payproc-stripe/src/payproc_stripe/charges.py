@@ -9,7 +9,7 @@ from payproc.types import CardInfo, ChargeInfo, ChargeStatus, Receipt
 
 from .amounts import from_stripe
 
-__all__ = ["card_info", "charge_info", "receipt", "timestamp"]
+__all__ = ["card_info", "charge_info", "payment_key", "receipt", "timestamp"]
 
 
 def timestamp(value: int | None) -> datetime:
@@ -51,10 +51,20 @@ def _status(charge: dict[str, Any]) -> ChargeStatus:
     return ChargeStatus.PENDING
 
 
+def payment_key(charge: dict[str, Any]) -> str:
+    """The processor key payproc holds for a Stripe payment: its PaymentIntent
+    id, the one handle that is the same before, during and after 3-D Secure,
+    for refunds, disputes and every webhook; a charge made without a
+    PaymentIntent (legacy Charges API) keeps its ``ch_`` id."""
+    intent = charge.get("payment_intent")
+    intent_id = intent.get("id") if isinstance(intent, dict) else intent
+    return str(intent_id or charge["id"])
+
+
 def charge_info(charge: dict[str, Any]) -> ChargeInfo:
     currency = charge["currency"]
     return ChargeInfo(
-        processor_key=charge["id"],
+        processor_key=payment_key(charge),
         status=_status(charge),
         amount=from_stripe(charge["amount"], currency),
         currency=currency,

@@ -47,6 +47,13 @@ def _error_data(error: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _payment_of(data: dict[str, Any]) -> str | None:
+    """The declined payment's key: its PaymentIntent (see ``charges.payment_key``), else its charge."""
+    intent = data.get("payment_intent")
+    intent_id = intent.get("id") if isinstance(intent, dict) else intent
+    return intent_id or data.get("charge")
+
+
 @contextlib.contextmanager
 def translate(route: Route | None = None, *, setup_party: str | None = None) -> Iterator[None]:
     """Run SDK calls, raising payproc errors for Stripe's.
@@ -63,7 +70,7 @@ def translate(route: Route | None = None, *, setup_party: str | None = None) -> 
         raise CardError(
             _message(error),
             str(error.code or data.get("code") or "card_declined"),
-            charge_processor_key=data.get("charge"),
+            charge_processor_key=_payment_of(data),
             backend_except=error,
         ) from error
     except (stripe.AuthenticationError, stripe.PermissionError) as error:

@@ -14,6 +14,9 @@ A PaymentIntent's status, as payproc reads it:
   ``stripe.confirmCardPayment`` / ``handleNextAction``;
 * ``processing``: ``PENDING``; ``canceled``: ``CANCELED``;
   ``succeeded``: ``SUCCEEDED``.
+
+The processor key is always the PaymentIntent id (see
+:func:`~payproc_stripe.charges.payment_key`).
 """
 
 from __future__ import annotations
@@ -72,7 +75,8 @@ def intent_info(intent: dict[str, Any], account: str | None = None) -> ChargeInf
     status = intent.get("status")
     latest = intent.get("latest_charge")
     if isinstance(latest, dict) and status != "canceled" and not needs_customer(intent):
-        return dataclasses.replace(charge_info(latest), idempotency_key=key)  # the attempt says what happened
+        # the attempt says what happened; the PaymentIntent stays the key
+        return dataclasses.replace(charge_info(latest), processor_key=intent.get("id"), idempotency_key=key)
     amount, currency = _amount(intent)
     error = intent.get("last_payment_error") or {}
     if status == "canceled":
@@ -86,7 +90,7 @@ def intent_info(intent: dict[str, Any], account: str | None = None) -> ChargeInf
     else:  # processing, requires_capture
         state = ChargeStatus.PENDING
     return ChargeInfo(
-        processor_key=None,
+        processor_key=intent.get("id"),
         status=state,
         amount=amount,
         currency=currency,
@@ -123,7 +127,7 @@ def payment_result(intent: dict[str, Any], amount: int, currency: str, account: 
         raise CardError(
             error.get("message") or charge.get("failure_message") or "Your card was declined.",
             error.get("code") or charge.get("failure_code") or "card_declined",
-            charge_processor_key=charge.get("id") or error.get("charge"),
+            charge_processor_key=intent.get("id") or charge.get("id") or error.get("charge"),
         )
     if waiting_for_holder or status in ("canceled", *_WAITING):
         state = ChargeStatus.CANCELED if status == "canceled" else ChargeStatus.AWAITING_CUSTOMER
@@ -140,7 +144,7 @@ def payment_result(intent: dict[str, Any], amount: int, currency: str, account: 
     payment_method = intent.get("payment_method")
     card_key = intent.get("customer") if intent.get("setup_future_usage") and payment_method else None
     return PaymentResult(
-        processor_key=charge["id"],
+        processor_key=str(intent["id"]),
         amount=got_amount,
         currency=got_currency,
         created_at=timestamp(charge.get("created")),

@@ -21,7 +21,7 @@ from payproc.errors import WebhookVerificationError
 from payproc.types import DisputeInfo, DisputeKind, EventType, WebhookEvent
 
 from .amounts import from_stripe
-from .charges import receipt, timestamp
+from .charges import payment_key, receipt, timestamp
 from .intents import next_action
 
 __all__ = ["parse_event", "sign", "verify"]
@@ -47,10 +47,10 @@ DISPUTE_CLOSED = {
     "prevented": EventType.DISPUTE_CLOSED,
     "charge_refunded": EventType.DISPUTE_CLOSED,
 }
-#: PaymentIntent events, keyed by the PaymentIntent id (what payproc stores
-#: while a payment waits on the customer).
+#: PaymentIntent events (keyed, like every event, by the PaymentIntent id).
+#: ``payment_intent.succeeded`` is left out: ``charge.succeeded`` reports the
+#: same payment with its receipt.
 INTENT_EVENTS = {
-    "payment_intent.succeeded": EventType.CHARGE_SUCCEEDED,
     "payment_intent.requires_action": EventType.CHARGE_REQUIRES_ACTION,
     "payment_intent.processing": EventType.CHARGE_PENDING,
     "payment_intent.canceled": EventType.CHARGE_CANCELED,
@@ -188,14 +188,15 @@ def parse_event(body: bytes) -> WebhookEvent:
         if kind == "charge.refunded":
             amount, refund_key = _refund_of(obj, data.get("previous_attributes") or {})
         return WebhookEvent(
-            type=CHARGE_EVENTS[kind], charge_processor_key=obj["id"], amount=amount, currency=currency,
+            type=CHARGE_EVENTS[kind], charge_processor_key=payment_key(obj), amount=amount, currency=currency,
             refund_processor_key=refund_key, receipt=receipt(obj), **common,
         )
     if kind in DISPUTE_EVENTS or kind == "charge.dispute.closed":
         normalized = DISPUTE_EVENTS.get(kind) or DISPUTE_CLOSED.get(obj.get("status", ""), EventType.IGNORED)
         info = dispute_info(obj)
         return WebhookEvent(
-            type=normalized, charge_processor_key=_id(obj.get("charge")), amount=info.amount,
+            type=normalized, charge_processor_key=_id(obj.get("payment_intent")) or _id(obj.get("charge")),
+            amount=info.amount,
             currency=info.currency, dispute=info, **common,
         )
     if kind in INTENT_EVENTS:
@@ -206,7 +207,8 @@ def parse_event(body: bytes) -> WebhookEvent:
         )
     if kind == "refund.failed" or (kind == "charge.refund.updated" and obj.get("status") == "failed"):
         return WebhookEvent(
-            type=EventType.REFUND_FAILED, charge_processor_key=_id(obj.get("charge")),
+            type=EventType.REFUND_FAILED,
+            charge_processor_key=_id(obj.get("payment_intent")) or _id(obj.get("charge")),
             amount=from_stripe(obj["amount"], obj["currency"]), currency=obj["currency"],
             refund_processor_key=obj.get("id"), **common,
         )
