@@ -10,7 +10,6 @@ from razorpay_app import CUSTOMER, PROVIDER_SLUG
 
 
 def test_an_unpaid_order_is_awaiting_the_customer_not_failed(shop, backdoor):
-    key, token, fields = None, None, None
     prepared = shop.app.payment_context(CUSTOMER, 50000, "inr", provider=PROVIDER_SLUG)
     key = prepared.idempotency_key
     for _ in range(2):
