@@ -203,7 +203,13 @@ class Endpoints:
             self.guard(request)
             fields = await read_fields(request)
             charge = await run_in_threadpool(self.app.get_charge, charge_id)
-            amount, _currency = read_amount({**fields, "currency": charge.currency}, None, required=False)
+            amount, currency = read_amount(fields, charge.currency, required=False)
+            if currency is not None and currency != charge.currency:
+                # A refund is in the charge's currency; another one is a
+                # mistake to report, never an amount to reinterpret.
+                raise ApiError(400, "currency_mismatch",
+                               f"charge {charge_id} is in {charge.currency.upper()}; "
+                               f"a refund of it cannot be in {currency.upper()}")
             refund = await run_in_threadpool(
                 self.app.refund, charge_id, amount, idempotency_key=fields.get("idempotency_key") or None)
             charge = await run_in_threadpool(self.app.get_charge, charge_id)
