@@ -19,7 +19,7 @@ import pytest
 from payproc.backend import Backend, load_backend
 from payproc.settings import BackendSettings
 from payproc.types import ChargeRef, Party, PaymentRequest, PaymentResult, ProcessorKeys
-from payproc_fake import processor
+from payproc_fake import processor, wire
 
 SECRET = "whsec_fake_test_secret"
 
@@ -119,7 +119,7 @@ def ref_for() -> Callable[..., ChargeRef]:
             "amount": request.amount,
             "currency": request.currency,
             "idempotency_key": request.idempotency_key,
-            "created_at": result.created_at if result is not None else processor._utcnow(),
+            "created_at": result.created_at if result is not None else wire.utcnow(),
             "customer": request.customer,
             "provider": request.provider,
             "broker": request.broker,
