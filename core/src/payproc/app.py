@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 
 from .backend import Backend, load_backend
 from .db import ChargeRow, Database, Profile
-from .flows import cards, refunds, transfers, webhooks
+from .flows import cards, reconcile, refunds, transfers, webhooks
+from .flows import settle as settle_flow
 from .flows import checkout as checkout_flow
 from .flows._common import to_party
 from .ledger import BooksReport, balances, check_books
@@ -148,9 +149,15 @@ class Payproc:
         """Charge ``customer`` (see :func:`payproc.flows.checkout.checkout`)."""
         return checkout_flow.checkout(self, customer, amount, currency, token, **options)
 
-    def settle(self, *, customer: str | None = None, older_than: timedelta = timedelta(0)) -> list[ChargeRow]:
-        """Settle charges whose outcome is unknown through ``retrieve_charge``."""
-        return checkout_flow.settle(self, customer=customer, older_than=older_than)
+    def settle(self, *, customer: str | None = None, older_than: timedelta = timedelta(0)) -> settle_flow.SettleReport:
+        """Settle the charges, refunds and payouts whose outcome is unknown
+        by asking the processor (see :func:`payproc.flows.settle.settle`)."""
+        return settle_flow.settle(self, customer=customer, older_than=older_than)
+
+    def reconcile(self, since: datetime, until: datetime) -> reconcile.ReconcileReport:
+        """Compare the charges and refunds of ``[since, until)`` with the
+        processor's (see :func:`payproc.flows.reconcile.reconcile`)."""
+        return reconcile.reconcile(self, since, until)
 
     def refund(self, charge_id: int, amount: int | None = None, *, idempotency_key: str | None = None) -> Any:
         return refunds.refund(self, charge_id, amount, idempotency_key=idempotency_key)
@@ -171,8 +178,12 @@ class Payproc:
 
     # --- payouts ----------------------------------------------------------------
 
-    def create_transfer(self, provider: str, amount: int, currency: str, descr: str | None = None) -> TransferRecord:
-        return transfers.create_transfer(self, provider, amount, currency, descr)
+    def create_transfer(self, provider: str, amount: int, currency: str, descr: str | None = None,
+                        *, idempotency_key: str | None = None) -> TransferRecord:
+        """Pay ``amount`` of ``provider``'s funds out; ``idempotency_key``
+        names the payout so a retry never pays twice (see
+        :func:`payproc.flows.transfers.create_transfer`)."""
+        return transfers.create_transfer(self, provider, amount, currency, descr, idempotency_key=idempotency_key)
 
     def reconcile_transfers(self, provider: str) -> list[TransferRecord]:
         return transfers.reconcile_transfers(self, provider)

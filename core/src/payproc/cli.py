@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 
-from .errors import PayprocError
+from .errors import InvalidInput, PayprocError
 
 __all__ = ["main"]
 
@@ -130,17 +131,37 @@ def cmd_charges(args: argparse.Namespace) -> int:
 
 
 def cmd_settle(args: argparse.Namespace) -> int:
+    """Settle charges, refunds and payouts; list what stays in progress and why."""
     from .app import Payproc
 
     from .renewals import default_limiter, limited
 
     app = Payproc(_settings(args))
     # under the processor rate limit the renewals keep (shared by every process on PostgreSQL)
-    changed = limited(app, default_limiter(app)).settle(customer=args.customer)
-    for charge in changed:
-        print(f"#{charge.id} -> {charge.state}")
-    print(f"{len(changed)} charge(s) settled")
+    report = limited(app, default_limiter(app)).settle(customer=args.customer)
+    for line in report.lines():
+        print(line)
     return 0
+
+
+def _utc(text: str, name: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--{name} {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time") from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """Compare the books with the processor for a period; exit 1 on any difference."""
+    from .app import Payproc
+
+    until = _utc(args.until, "until") if args.until else datetime.now(timezone.utc)
+    since = _utc(args.since, "since") if args.since else until - timedelta(days=args.days)
+    report = Payproc(_settings(args)).reconcile(since, until)
+    for line in report.lines():
+        print(line)
+    return 0 if report.balanced else 1
 
 
 def cmd_renewals(args: argparse.Namespace) -> int:
@@ -207,9 +228,15 @@ def build_parser() -> argparse.ArgumentParser:
     charges.add_argument("--state", choices=["created", "done", "failed", "disputed", "lost"])
     charges.add_argument("--limit", type=int, default=50)
     charges.add_argument("--database-url")
-    settle = add("settle", cmd_settle, "settle charges whose outcome is unknown")
+    settle = add("settle", cmd_settle, "settle charges, refunds and payouts whose outcome is unknown")
     settle.add_argument("--customer")
     settle.add_argument("--database-url")
+    rec = add("reconcile", cmd_reconcile,
+              "compare the charges and refunds of a period with the processor's; exit 1 on any difference")
+    rec.add_argument("--since", help="start (YYYY-MM-DD or ISO 8601, UTC); default: --days before --until")
+    rec.add_argument("--until", help="end, excluded (default: now)")
+    rec.add_argument("--days", type=int, default=1, help="length of the period without --since (default: 1)")
+    rec.add_argument("--database-url")
     renewals = add("renewals", cmd_renewals, "charge every customer whose renewal is due, on the card on file")
     renewals.add_argument("--concurrency", type=int)
     renewals.add_argument("--rate-limit", type=float)

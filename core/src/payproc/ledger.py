@@ -109,22 +109,18 @@ def give_back_rows(
     return rows
 
 
-def dispute_fee_row(charge: ChargeRow, parties: Parties, fee: int, at: datetime) -> dict[str, Any]:
+def dispute_fee_row(charge: ChargeRow, parties: Parties, fee: int, at: datetime,
+                    *, event_id: str | None = None) -> dict[str, Any]:
     return _row((parties.processor, FUNDS), (parties.provider, FUNDS), fee, charge.currency,
-                "Dispute fee", charge_id=charge.id, event_id=f"cha_{charge.id}", created_at=at)
+                "Dispute fee", charge_id=charge.id, event_id=event_id or f"cha_{charge.id}", created_at=at)
 
 
-def revert_rows(session: Session, charge: ChargeRow, at: datetime) -> list[dict[str, Any]]:
-    """Mirror images of a charge's chargeback rows (dispute won)."""
-    rows = session.scalars(
-        select(LedgerRow).where(LedgerRow.charge_id == charge.id, LedgerRow.dest_account == CHARGEBACK)
-    ).all()
-    return [
-        _row((row.orig_profile_id, row.orig_account), (row.dest_profile_id, row.dest_account),
-             row.dest_amount, row.dest_unit, f"{row.descr} - reverted",
-             charge_id=charge.id, event_id=row.event_id, created_at=at)
-        for row in rows
-    ]
+def reversal_row(row: LedgerRow, descr: str, *, event_id: str | None, created_at: datetime) -> dict[str, Any]:
+    """The mirror image of ``row``: what it moved goes back (a failed refund
+    or payout, a won dispute)."""
+    return _row((row.orig_profile_id, row.orig_account), (row.dest_profile_id, row.dest_account),
+                row.dest_amount, row.dest_unit, descr, charge_id=row.charge_id, event_id=event_id,
+                created_at=created_at)
 
 
 def withdraw_row(provider_id: int, amount: int, unit: str, descr: str, at: datetime, event_id: str) -> dict[str, Any]:

@@ -7,7 +7,10 @@ so a rerun finds the charge the interrupted run recorded (or the processor
 answers the first result again) instead of charging a second time. The due
 date advances, and the attempt count resets, in one conditional update after
 the charge is done; a decline counts one attempt, once, whatever the number
-of reruns. A charge whose outcome is unknown keeps its key until it is known.
+of reruns; only the card's refusal is a decline (a charge that never reached
+the processor, or failed on its side, is retried under the next key of a
+deterministic chain without counting an attempt). A charge whose outcome is
+unknown keeps its key until it is known.
 
 Concurrency is bounded by a thread pool (``settings.RENEWALS.CONCURRENCY``):
 processor calls wait on the network, not the CPU. Processor calls start at
@@ -38,11 +41,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from . import claims
 from .claims import DueRenewal
-from .db.models import ChargeState, Profile
+from .db.models import ChargeRow, ChargeState, Profile
 from .errors import (
     CardError,
     IntegrityMismatch,
@@ -130,12 +133,41 @@ def _count_failure(app: Payproc, item: _Due) -> bool:
     return bool(counted)
 
 
+#: Failure codes that are not the card's refusal: the charge never reached
+#: the processor (settled ``not_found``), was refused before being sent, or
+#: failed on the processor's or the account's side. They are no decline: no
+#: attempt is counted and no ``renewal_charge_failed`` is sent.
+NOT_A_DECLINE = frozenset({"not_found", "invalid_input", "processor_error", "setup_error", "canceled",
+                           "integrity_mismatch"})
+
+
+def is_decline(failure_code: str | None) -> bool:
+    """Whether a failed renewal charge is the card's refusal."""
+    return failure_code not in NOT_A_DECLINE
+
+
+def _attempt_key(app: Payproc, item: _Due) -> str:
+    """The key of this attempt: :func:`renewal_key`, or, when a charge under
+    that key failed without the card refusing it (it never reached the
+    processor), the next key of a deterministic chain (``…_r1``, ``…_r2``),
+    so that reruns find the same charge and never count it as a decline."""
+    base = renewal_key(item.profile_id, item.due, item.attempt)
+    with app.db.transaction() as session:
+        found = dict(session.execute(select(ChargeRow.idempotency_key, ChargeRow.failure_code).where(
+            ChargeRow.idempotency_key.like(f"{base}%"), ChargeRow.state == ChargeState.FAILED)).all())
+    key, retry = base, 0
+    while key in found and not is_decline(found[key]):
+        retry += 1
+        key = f"{base}_r{retry}"
+    return key
+
+
 def renew(app: Payproc, item: _Due) -> str:
     """Charge one renewal; returns its outcome (charged, declined, ...).
     ``app``'s backend is the rate-limited one (:func:`run_renewals`)."""
     if not item.has_card:
         return SKIPPED
-    key = renewal_key(item.profile_id, item.due, item.attempt)
+    key = _attempt_key(app, item)
     try:
         charge = app.checkout(item.slug, item.amount, item.currency, None, idempotency_key=key,
                               descr=f"Renewal due {item.due.isoformat()}")
@@ -147,16 +179,18 @@ def renew(app: Payproc, item: _Due) -> str:
     except OutcomeUnknown:
         return UNKNOWN
     except (ProcessorSetupError, ProcessorError, IntegrityMismatch, InvalidInput) as error:
+        # Not the card's refusal: no attempt is counted; the failed charge's
+        # code sends the next run to a new key (_attempt_key).
         LOGGER.error("renewal of %s: %s", item.slug, error)
-        if not isinstance(error, IntegrityMismatch):  # the charge is failed: retry with a new key
-            _count_failure(app, item)
         return FAILED
     if charge.state == ChargeState.DONE:
         _advance(app, item)
         return CHARGED
-    if charge.state == ChargeState.FAILED:  # an interrupted run recorded it
+    if charge.state == ChargeState.FAILED:  # an interrupted run (or settle) recorded it
+        if not is_decline(charge.failure_code):
+            return FAILED  # not the card's refusal: the next run tries again under a new key
         _count_failure(app, item)
-        return DECLINED if charge.failure_code not in ("processor_error", "setup_error") else FAILED
+        return DECLINED
     return UNKNOWN  # pending at the processor, or another worker holds it
 
 

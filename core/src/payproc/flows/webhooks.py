@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..db.models import ChargeRow, ChargeState, WebhookEventRow
 from ..types import ChargeStatus, EventType, Receipt, WebhookEvent
 from . import _common as common
-from . import disputes, refunds
+from . import disputes, refunds, transfers
 
 if TYPE_CHECKING:
     from ..app import Payproc
@@ -76,6 +76,10 @@ def apply_verified(app: Payproc, event: WebhookEvent) -> WebhookOutcome:
                 session.flush()
         except IntegrityError:
             return WebhookOutcome(event.event_id, event.type.value, "duplicate")
+        if event.type in transfers.TRANSFER_EVENTS:
+            known = transfers.apply_transfer_event(app, session, event)
+            row.applied = True
+            return WebhookOutcome(event.event_id, event.type.value, "applied" if known else "ignored")
         if event.type == EventType.IGNORED or not event.charge_processor_key:
             row.applied = True
             return WebhookOutcome(event.event_id, event.type.value, "ignored")
@@ -128,15 +132,9 @@ def apply_event(app: Payproc, session: Session, charge: ChargeRow, event: Webhoo
         refunds.sync_external_refunds(app, session, charge, event)
     elif kind == EventType.REFUND_FAILED:
         refunds.refund_failed(app, session, charge, event.refund_processor_key)
-    elif kind in (EventType.DISPUTE_CREATED, EventType.DISPUTE_UPDATED):
+    elif kind in disputes.DISPUTE_EVENTS:
         _ensure_succeeded(app, session, charge, event.receipt, None, None)
-        disputes.open_dispute(app, session, charge)
-    elif kind == EventType.DISPUTE_WON:
-        _ensure_succeeded(app, session, charge, event.receipt, None, None)
-        disputes.close_dispute(app, session, charge, won=True)
-    elif kind == EventType.DISPUTE_LOST:
-        _ensure_succeeded(app, session, charge, event.receipt, None, None)
-        disputes.close_dispute(app, session, charge, won=False)
+        disputes.apply_dispute_event(app, session, charge, event)
 
 
 def _ensure_succeeded(
