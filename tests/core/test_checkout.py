@@ -113,7 +113,7 @@ def test_timeout_after_the_charge_was_made_settles_to_done(app, account):
     (charge,) = app.list_charges()
     assert charge.state == "created" and charge.idempotency_key == "order-t"
     assert counts(app) == (1, 0)
-    (settled,) = app.settle()
+    (settled,) = app.settle().charges
     assert settled.state == "done" and settled.processor_key
     assert len(account.list_charges("order-t")) == 1
     assert app.check_books().balanced
@@ -122,7 +122,7 @@ def test_timeout_after_the_charge_was_made_settles_to_done(app, account):
 def test_unreachable_processor_settles_to_failed(app, account):
     with pytest.raises(OutcomeUnknown):
         app.checkout("alice", 2000, "usd", "tok_unreachable")
-    (settled,) = app.settle()
+    (settled,) = app.settle().charges
     assert settled.state == "failed" and account.list_charges() == []
 
 

@@ -122,7 +122,7 @@ def test_webhook_before_the_checkout_commits_is_kept_and_applied(app, account):
     (made,) = account.list_charges("early")
     body, headers = build_event(EventType.CHARGE_SUCCEEDED, made["id"], secret=WEBHOOK_SECRET)
     assert app.handle_webhook(body, headers).status == "pending"
-    (charge,) = app.settle()
+    (charge,) = app.settle().charges
     assert charge.state == "done"
     with app.db.transaction() as session:
         assert session.scalar(select(WebhookEventRow.applied)) is True

@@ -61,10 +61,10 @@ def test_crash_after_the_processor_charged_is_settled_after_restart(rel_app, mon
     app = restart(rel_app)
     # Right after the restart the dead worker's lease still holds the charge:
     # neither settle nor a retried checkout calls the processor again.
-    assert app.settle() == []
+    assert app.settle().charges == []
     assert app.checkout("alice", 2000, "usd", "tok_visa", idempotency_key="crash-1").state == "created"
     _later(monkeypatch, LEASE + timedelta(seconds=1))
-    settled = app.settle()
+    settled = app.settle().charges
     assert [(c.idempotency_key, c.state) for c in settled] == [("crash-1", "done")]
     assert settled[0].processor_key == account.list_charges("crash-1")[0]["id"]
     assert len(account.list_charges("crash-1")) == 1
@@ -86,7 +86,7 @@ def test_crash_then_retried_checkout_with_the_same_key_makes_no_second_charge(re
     charge = app.checkout("alice", 2000, "usd", "tok_visa", idempotency_key="crash-2")
     assert charge.state == "done"
     assert len(account.list_charges("crash-2")) == 1  # the processor answered the first charge again
-    assert app.settle() == []
+    assert app.settle().charges == []
     assert app.check_books().balanced
     app.db.dispose()
 
@@ -102,7 +102,7 @@ def test_crash_inside_the_commit_rolls_back_and_settles(rel_app, monkeypatch):
     assert rel_app.get_charge(rel_app.list_charges()[0].id).state == "created"
     app = restart(rel_app)
     _later(monkeypatch, LEASE + timedelta(seconds=1))
-    assert [c.state for c in app.settle()] == ["done"]
+    assert [c.state for c in app.settle().charges] == ["done"]
     assert len(account.list_charges("crash-3")) == 1
     assert app.check_books().balanced
     app.db.dispose()
@@ -116,7 +116,7 @@ def _dispute(app, charge, event_id="evt_rel_dispute_1"):  # type: ignore[no-unty
 def test_webhook_whose_database_write_fails_is_not_stored_and_applies_once_on_redelivery(rel_app, monkeypatch):
     charge = rel_app.checkout("alice", 2000, "usd", "tok_visa")
     body, headers = _dispute(rel_app, charge)
-    calls = _crash_once(monkeypatch, payproc.flows.disputes, "open_dispute")
+    calls = _crash_once(monkeypatch, payproc.flows.disputes, "apply_dispute_event")
     with pytest.raises(Crash):
         rel_app.handle_webhook(body, headers)
     assert _count(rel_app, WebhookEventRow) == 0
@@ -162,7 +162,7 @@ def test_webhook_write_failing_at_commit_is_not_stored(rel_app, monkeypatch):
 def test_web_answers_5xx_when_the_webhook_is_not_stored_then_2xx_once(rel_app, monkeypatch):
     charge = rel_app.checkout("alice", 2000, "usd", "tok_visa")
     body, headers = _dispute(rel_app, charge, "evt_rel_dispute_3")
-    _crash_once(monkeypatch, payproc.flows.disputes, "open_dispute")
+    _crash_once(monkeypatch, payproc.flows.disputes, "apply_dispute_event")
     client = TestClient(create_app(rel_app, page=False))
     first = client.post("/webhooks/fake", content=body, headers=headers)
     assert first.status_code >= 500
@@ -188,7 +188,7 @@ def test_timeout_after_the_charge_stays_in_progress_until_settled(rel_app):
     charge = rel_app.list_charges()[0]
     assert (charge.state, charge.idempotency_key, charge.lease_until) == ("created", "lost-answer", None)
     app = restart(rel_app)
-    assert [c.state for c in app.settle()] == ["done"]
+    assert [c.state for c in app.settle().charges] == ["done"]
     assert len(account.list_charges("lost-answer")) == 1
     assert app.check_books().balanced
     app.db.dispose()
@@ -218,9 +218,9 @@ def test_a_charge_needing_review_does_not_block_settling_the_others(rel_app):
         with pytest.raises(OutcomeUnknown):
             rel_app.checkout("alice", amount, "usd", "tok_timeout", idempotency_key=key)
     account.fail_next("unreachable", operation="retrieve_charge")  # about the first charge
-    settled = rel_app.settle()
+    settled = rel_app.settle().charges
     assert sorted(c.idempotency_key for c in settled) == ["settle-b", "settle-c"]
-    assert rel_app.settle() == []  # the mismatch answers again: it stays for review
+    assert rel_app.settle().charges == []  # the mismatch answers again: it stays for review
     review = next(c for c in rel_app.list_charges() if c.idempotency_key == "review-me")
     assert (review.state, review.failure_code) == ("created", "integrity_mismatch")
     assert rel_app.check_books().balanced

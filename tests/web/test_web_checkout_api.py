@@ -94,7 +94,7 @@ def test_unknown_outcome_is_202_and_the_charge_stays_in_progress(client, payproc
     body = answer.json()
     assert body["error"] == "outcome_unknown"
     assert body["charge"]["state"] == "created"
-    settled = payproc_app.settle()
+    settled = payproc_app.settle().charges
     expected = "done" if token == "tok_timeout" else "failed"
     assert [charge.state for charge in settled] == [expected]
 

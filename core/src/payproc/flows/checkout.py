@@ -9,8 +9,9 @@ A checkout runs in three steps so that no outcome is ever lost or guessed:
 3. record the outcome and its ledger rows in one transaction.
 
 A crash or timeout between 2 and 3 leaves a ``created`` charge whose key the
-processor knows; :func:`settle` asks the processor (``retrieve_charge``) and
-records what it says.
+processor knows; :func:`settle_charge` (run by
+:func:`payproc.flows.settle.settle`) asks the processor (``retrieve_charge``)
+and records what it says.
 """
 
 from __future__ import annotations
@@ -312,32 +313,6 @@ def _fail(app: Payproc, charge: ChargeRow, code: str | None, processor_key: str 
 def _release(app: Payproc, charge: ChargeRow) -> None:
     with app.db.transaction() as session:
         session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(lease_until=None))
-
-
-def settle(app: Payproc, *, customer: str | None = None, older_than: timedelta = timedelta(0)) -> list[ChargeRow]:
-    """Ask the processor about every charge still in progress (``created``,
-    not leased by a worker, created more than ``older_than`` ago) and record
-    what it says. Charges it does not know are marked failed; pending ones
-    stay. Returns the charges that changed state.
-
-    On PostgreSQL the charges are claimed in small batches with a lease
-    (:func:`payproc.claims.charges_to_settle`): settle processes running at
-    once split them; a charge still pending keeps its lease until it passes,
-    so the next settle run after that asks again."""
-    from ..claims import charges_to_settle
-
-    changed = []
-    for charge in charges_to_settle(app, customer=customer, older_than=older_than, lease=LEASE):
-        try:
-            settled = settle_charge(app, charge)
-        except (OutcomeUnknown, IntegrityMismatch) as error:
-            # One charge the processor cannot tell about now, or whose answer
-            # needs review, must not keep the others unsettled.
-            common.LOGGER.warning("charge %s not settled: %s", charge.id, type(error).__name__)
-            continue
-        if settled:
-            changed.append(app.get_charge(charge.id))
-    return changed
 
 
 def settle_charge(app: Payproc, charge: ChargeRow) -> bool:

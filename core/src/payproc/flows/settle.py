@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..db.models import IN_PROGRESS_STATES, ChargeRow, RefundRow, RefundState, TransferRow, TransferState
-from ..errors import IntegrityMismatch, OutcomeUnknown
+from ..errors import IntegrityMismatch, NotSupportedError, OutcomeUnknown
 from . import _common as common
 from . import checkout, refunds, transfers
 
@@ -98,21 +98,23 @@ def settle(app: Payproc, *, customer: str | None = None, older_than: timedelta =
 
 
 def _charges(app: Payproc, report: SettleReport, customer: str | None, older_than: timedelta) -> None:
+    from ..claims import charges_to_settle
+
     at = common.now()
-    with app.db.transaction() as session:
-        query = select(ChargeRow).where(ChargeRow.state.in_(IN_PROGRESS_STATES),
+    with app.db.transaction() as session:  # held by a worker now: reported, left alone
+        query = select(ChargeRow).where(ChargeRow.state.in_(IN_PROGRESS_STATES), ChargeRow.lease_until >= at,
                                         ChargeRow.created_at <= at - older_than)
         if customer is not None:
             query = query.where(ChargeRow.customer_id == common.get_profile(session, customer).id)
-        candidates: Sequence[ChargeRow] = session.scalars(query.order_by(ChargeRow.id)).all()
-    for charge in candidates:
-        if charge.lease_until is not None and charge.lease_until >= at:
-            report.in_progress.append(InProgress(
-                "charge", charge.id, "a worker is waiting for the processor's answer", charge.lease_until))
-            continue
+        held: Sequence[ChargeRow] = session.scalars(query.order_by(ChargeRow.id)).all()
+    report.in_progress.extend(
+        InProgress("charge", charge.id, "a worker is waiting for the processor's answer", charge.lease_until)
+        for charge in held)
+    # On PostgreSQL, claimed in leased batches: settle runs at once split them.
+    for charge in charges_to_settle(app, customer=customer, older_than=older_than, lease=checkout.LEASE):
         try:
             changed = checkout.settle_charge(app, charge)
-        except (OutcomeUnknown, IntegrityMismatch) as error:
+        except (OutcomeUnknown, IntegrityMismatch, NotSupportedError) as error:
             # One charge the processor cannot tell about now, or whose answer
             # needs review, must not keep the others unsettled.
             common.LOGGER.warning("charge %s not settled: %s", charge.id, type(error).__name__)
@@ -135,6 +137,8 @@ def _charge_reason(state: str) -> str:
 def _why(error: Exception) -> str:
     if isinstance(error, IntegrityMismatch):
         return f"needs review: {error}"
+    if isinstance(error, NotSupportedError):
+        return f"cannot be looked up: {error}"
     return f"the processor could not be asked: {error}"
 
 
@@ -167,7 +171,7 @@ def _transfers(app: Payproc, report: SettleReport, older_than: timedelta) -> Non
     with app.db.transaction() as session:
         pending: Sequence[TransferRow] = session.scalars(
             select(TransferRow).where(TransferRow.state == TransferState.PENDING,
-                                      or_(TransferRow.created_at <= at - older_than))
+                                      TransferRow.created_at <= at - older_than)
             .order_by(TransferRow.id)).all()
     for row in pending:
         settled = transfers.settle_transfer(app, row)

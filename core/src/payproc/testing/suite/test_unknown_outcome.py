@@ -26,17 +26,17 @@ class TestUnknownOutcome:
         on_processor = payproc_driver.succeeded_on_processor(attempt.idempotency_key)
         assert len(on_processor) == 1, "the harness's 'unknown' outcome must make the charge"
 
-        changed = payproc_driver.app.settle()
+        changed = payproc_driver.app.settle().charges
         assert [c.id for c in changed] == [charge.id]
         settled = payproc_driver.app.get_charge(charge.id)
         assert settled.state == ChargeState.DONE
         assert settled.processor_key == on_processor[0]["id"]
-        assert payproc_driver.app.settle() == []
+        assert payproc_driver.app.settle().charges == []
         payproc_driver.assert_books_balance()
 
     def test_settle_leaves_known_charges_alone(self, payproc_driver: Driver) -> None:
         paid = payproc_driver.pay("success", 2000)
         rows = payproc_driver.ledger_rows()
-        assert payproc_driver.app.settle() == []
+        assert payproc_driver.app.settle().charges == []
         assert payproc_driver.app.get_charge(paid.id).state == ChargeState.DONE
         assert payproc_driver.ledger_rows() == rows
