@@ -57,14 +57,17 @@ if TYPE_CHECKING:
         PaymentResult,
         ProcessorKeys,
         Receipt,
+        RefundInfo,
+        RefundRef,
         RefundResult,
         TransferRecord,
+        TransferRef,
         WebhookEvent,
     )
     from pydantic import BaseModel
 
     from .processor import Account
-    from .records import Card, Charge
+    from .records import Card, Charge, Payout
     from .settings import FakeSettings
 
 __all__ = ["FakeBackend"]
@@ -87,6 +90,31 @@ def _card_info(card: Card) -> CardInfo:
     from payproc.types import CardInfo
 
     return CardInfo(last4=card.last4, exp_date=card.exp_date, card_name=card.name, brand=card.brand)
+
+
+def _charge_info(found: Charge) -> ChargeInfo:
+    from payproc.types import ChargeInfo, ChargeStatus
+
+    return ChargeInfo(
+        processor_key=found.id,
+        status=ChargeStatus.SUCCEEDED if found.status == "succeeded" else ChargeStatus.FAILED,
+        amount=found.amount,
+        currency=found.currency,
+        amount_refunded=found.amount_refunded,
+        created_at=found.created,
+        receipt=_receipt(found.card),
+        failure_code=found.failure_code,
+        failure_message=found.failure_message,
+        disputed=found.disputed,
+        idempotency_key=found.idempotency_key,
+    )
+
+
+def _transfer_record(payout: Payout) -> TransferRecord:
+    from payproc.types import TransferRecord
+
+    return TransferRecord(payout.id, payout.amount, payout.currency, payout.created, payout.description,
+                          payout.status, idempotency_key=payout.idempotency_key)
 
 
 def _refuse_card_number(token: str) -> None:
@@ -255,18 +283,7 @@ class FakeBackend:
                 found = api.find_charge(charge.idempotency_key)
         if found is None:
             return ChargeInfo(processor_key=charge.processor_key, status=ChargeStatus.NOT_FOUND)
-        return ChargeInfo(
-            processor_key=found.id,
-            status=ChargeStatus.SUCCEEDED if found.status == "succeeded" else ChargeStatus.FAILED,
-            amount=found.amount,
-            currency=found.currency,
-            amount_refunded=found.amount_refunded,
-            created_at=found.created,
-            receipt=_receipt(found.card),
-            failure_code=found.failure_code,
-            failure_message=found.failure_message,
-            disputed=found.disputed,
-        )
+        return _charge_info(found)
 
     @hookimpl
     def refund_charge(self, charge: ChargeRef, amount: int, broker_amount: int, idempotency_key: str) -> RefundResult:
@@ -285,6 +302,32 @@ class FakeBackend:
             created_at=refund.created,
             broker_fee_refunded=refund.broker_amount,
         )
+
+    @hookimpl
+    def retrieve_refund(self, refund: RefundRef) -> RefundInfo:
+        from payproc.types import RefundInfo, RefundStatus
+
+        with self._answers(refund.charge.provider.slug):
+            api = self._api()
+            found = (api.retrieve_refund(refund.processor_key) if refund.processor_key
+                     else api.retrieve_refund(idempotency_key=refund.idempotency_key))
+        if found is None:
+            return RefundInfo(status=RefundStatus.NOT_FOUND, processor_key=refund.processor_key)
+        status = RefundStatus.SUCCEEDED if found.status == "succeeded" else RefundStatus.FAILED
+        return RefundInfo(status=status, processor_key=found.id, amount=found.amount, currency=found.currency,
+                          created_at=found.created)
+
+    @hookimpl
+    def list_payments(self, since: datetime, until: datetime) -> Sequence[ChargeInfo]:
+        with self._answers(None):
+            charges = self._api().list_payments(since, until)
+        return [_charge_info(charge) for charge in charges]
+
+    @hookimpl
+    def minimum_amount(self, currency: str) -> int:
+        from .charging import minimum_amount
+
+        return minimum_amount(currency)
 
     @hookimpl
     def charge_distribution(self, charge: ChargeRef, refunded: int, broker_fee_amount: int) -> Distribution:
@@ -343,24 +386,30 @@ class FakeBackend:
     def create_transfer(
         self, provider: Party, amount: int, currency: str, descr: str | None, idempotency_key: str
     ) -> TransferRecord:
-        from payproc.types import TransferRecord
 
         with self._answers(provider.slug):
             payout = self._api().create_payout(
                 _destination(provider), amount, currency, descr or "", idempotency_key=idempotency_key
             )
-        return TransferRecord(payout.id, payout.amount, payout.currency, payout.created, payout.description, payout.status)
+        return _transfer_record(payout)
+
+    @hookimpl
+    def retrieve_transfer(self, transfer: TransferRef) -> TransferRecord | None:
+        with self._answers(transfer.provider.slug):
+            api = self._api()
+            payout = (api.retrieve_payout(transfer.processor_key) if transfer.processor_key
+                      else api.retrieve_payout(idempotency_key=transfer.idempotency_key))
+        return _transfer_record(payout) if payout is not None else None
 
     @hookimpl
     def reconcile_transfers(self, provider: Party, since: datetime) -> Sequence[TransferRecord]:
-        from payproc.types import TransferRecord
 
         # One request returns everything: paging does not apply.
         if since.tzinfo is None:
             since = since.replace(tzinfo=timezone.utc)
         with self._answers(provider.slug):
             payouts = self._api().list_payouts(_destination(provider), since)
-        return [TransferRecord(p.id, p.amount, p.currency, p.created, p.description, p.status) for p in payouts]
+        return [_transfer_record(p) for p in payouts]
 
     @hookimpl
     def retrieve_bank(self, provider: Party, includes_balance: bool) -> BankInfo:

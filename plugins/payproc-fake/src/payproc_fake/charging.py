@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from .records import Card, Charge, Refund
 from .tokens import TEST_BRAND, TEST_LAST4, TEST_NAME, Behaviour, card_expiry, read_token
 from .wire import ApiError, NetworkFault, Server, new_id
 
-__all__ = ["Charges"]
+__all__ = ["MINIMUM_AMOUNTS", "Charges", "minimum_amount"]
+
+#: The smallest charge per currency, in minor units: Stripe's published
+#: minimums (docs.stripe.com/currencies#minimum-and-maximum-charge-amounts),
+#: which the fake takes as its own. Other currencies: 50 minor units.
+MINIMUM_AMOUNTS: dict[str, int] = {
+    "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50, "czk": 1500,
+    "dkk": 250, "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50, "jpy": 50, "mxn": 1000,
+    "myr": 200, "nok": 300, "nzd": 50, "pln": 200, "ron": 200, "sek": 300, "sgd": 50, "thb": 1000,
+}
+
+
+def minimum_amount(currency: str) -> int:
+    """The fake processor's minimum charge in ``currency`` (minor units)."""
+    return MINIMUM_AMOUNTS.get(currency.lower(), 50)
 
 
 class Charges(Server):
+    """Charges (``ch_fake_…``) and their refunds (``re_fake_…``)."""
 
     def create_charge(
         self,
@@ -32,6 +48,10 @@ class Charges(Server):
             raise NetworkFault("unreachable", done=False)
 
         def action() -> Charge:
+            minimum = minimum_amount(currency)
+            if amount < minimum:
+                raise ApiError(400, "amount_too_small",
+                               f"Amount must be at least {minimum} {currency} (minor units)")
             card = self._card_for(source)
             charge = Charge(
                 id=new_id("ch"), amount=amount, currency=currency, status="succeeded",
@@ -116,7 +136,8 @@ class Charges(Server):
                     400, "amount_too_large",
                     f"Refund amount {amount} is not between 1 and the {left} left on charge {charge_id}",
                 )
-            refund = Refund(new_id("re"), charge_id, amount, charge.currency, self.clock(), broker_amount)
+            refund = Refund(new_id("re"), charge_id, amount, charge.currency, self.clock(), broker_amount,
+                            idempotency_key=idempotency_key)
             charge.amount_refunded += amount
             charge.refunds.append(refund)
             self._refunds[refund.id] = refund
@@ -127,6 +148,24 @@ class Charges(Server):
             find=self._refunds.__getitem__,
         )
         return refund
+
+    def retrieve_refund(self, refund_id: str | None = None, *, idempotency_key: str | None = None) -> Refund | None:
+        """The refund with that id, else the one made with
+        ``idempotency_key``, or ``None`` (a 404)."""
+
+        def action() -> Refund | None:
+            if refund_id is not None:
+                return self._refunds.get(refund_id)
+            return next((r for r in self._refunds.values() if r.idempotency_key == idempotency_key), None)
+
+        refund, _ = self._request("retrieve_refund", action)
+        return refund
+
+    def list_payments(self, since: datetime, until: datetime) -> list[Charge]:
+        """Charges created in ``[since, until)``, oldest first."""
+        charges, _ = self._request("list_payments", lambda: sorted(
+            (c for c in self._charges.values() if since <= c.created < until), key=lambda c: c.created))
+        return charges
 
     def list_charges(self, idempotency_key: str | None = None) -> list[dict[str, Any]]:
         """Backdoor for tests: every charge, oldest first, as plain dicts (no

@@ -11,6 +11,7 @@ __all__ = ["Payouts"]
 
 
 class Payouts(Server):
+    """Payouts (``po_fake_…``) to a provider's destination, and its bank."""
 
     def create_payout(
         self, destination: str, amount: int, currency: str, description: str, *, idempotency_key: str
@@ -18,7 +19,8 @@ class Payouts(Server):
         def action() -> Payout:
             if amount <= 0:
                 raise ApiError(400, "amount_invalid", f"Payout amount must be positive, got {amount}")
-            payout = Payout(new_id("po"), destination, amount, currency, description, self.clock())
+            payout = Payout(new_id("po"), destination, amount, currency, description, self.clock(),
+                            idempotency_key=idempotency_key)
             self._payouts[payout.id] = payout
             return payout
 
@@ -26,6 +28,18 @@ class Payouts(Server):
             "create_payout", action, key=idempotency_key, params=(destination, amount, currency),
             find=self._payouts.__getitem__,
         )
+        return payout
+
+    def retrieve_payout(self, payout_id: str | None = None, *, idempotency_key: str | None = None) -> Payout | None:
+        """The payout with that id, else the one made with
+        ``idempotency_key``, or ``None`` (a 404)."""
+
+        def action() -> Payout | None:
+            if payout_id is not None:
+                return self._payouts.get(payout_id)
+            return next((p for p in self._payouts.values() if p.idempotency_key == idempotency_key), None)
+
+        payout, _ = self._request("retrieve_payout", action)
         return payout
 
     def list_payouts(self, destination: str, since: datetime) -> list[Payout]:
@@ -51,7 +65,7 @@ class Payouts(Server):
                     net, _, _ = split(charge.amount, charge.amount_refunded, charge.application_fee)
                     totals[charge.currency] = totals.get(charge.currency, 0) + net
             for payout in self._payouts.values():
-                if payout.destination == destination:
+                if payout.destination == destination and payout.status != "failed":
                     totals[payout.currency] = totals.get(payout.currency, 0) - payout.amount
             return totals
 

@@ -39,6 +39,8 @@ class Refund:
     currency: str
     created: datetime
     broker_amount: int = 0
+    idempotency_key: str | None = None
+    status: str = "succeeded"  # or "failed" (the bank returned it)
 
 
 @dataclass
@@ -47,7 +49,15 @@ class Dispute:
     charge: str
     amount: int
     created: datetime
-    status: str = "needs_response"  # then "won" or "lost"
+    status: str = "needs_response"  # then "won", "lost", "prevented" or "warning_closed"
+    #: "chargeback" (money taken back), "inquiry" (a question, no money) or
+    #: "pre_arbitration" (a second round after a chargeback)
+    kind: str = "chargeback"
+    fee: int = 0
+
+    @property
+    def holds_money(self) -> bool:
+        return self.kind != "inquiry" and self.status in ("needs_response", "under_review", "lost")
 
 
 @dataclass
@@ -70,11 +80,17 @@ class Charge:
     card: Card | None = None
     amount_refunded: int = 0
     refunds: list[Refund] = field(default_factory=list)
-    dispute: Dispute | None = None
+    #: every dispute on the charge, oldest first (a pre-arbitration may follow a won chargeback)
+    disputes: list[Dispute] = field(default_factory=list)
+
+    @property
+    def dispute(self) -> Dispute | None:
+        """The latest dispute."""
+        return self.disputes[-1] if self.disputes else None
 
     @property
     def disputed(self) -> bool:
-        return self.dispute is not None and self.dispute.status != "won"
+        return any(d.holds_money for d in self.disputes)
 
     def snapshot(self) -> dict[str, Any]:
         """A plain dict of the charge, for the test backdoor."""
@@ -93,4 +109,5 @@ class Payout:
     currency: str
     description: str
     created: datetime
-    status: str = "paid"
+    status: str = "paid"  # or "failed" (the bank returned it)
+    idempotency_key: str | None = None

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from payproc.errors import WebhookVerificationError
-from payproc.types import EventType, WebhookEvent
+from payproc.types import DisputeInfo, DisputeKind, EventType, WebhookEvent
 from pydantic import SecretStr
 
 __all__ = ["SIGNATURE_HEADER", "TOLERANCE", "build_event", "parse_event", "sign", "verify"]
@@ -52,7 +52,7 @@ def sign(body: bytes, secret: str | SecretStr, timestamp: int) -> str:
 
 def build_event(
     type: EventType,
-    charge_processor_key: str,
+    charge_processor_key: str | None,
     *,
     secret: str | SecretStr,
     amount: int | None = None,
@@ -60,10 +60,14 @@ def build_event(
     event_id: str | None = None,
     timestamp: int | None = None,
     refund: str | None = None,
+    dispute: Mapping[str, Any] | None = None,
+    transfer: str | None = None,
 ) -> tuple[bytes, dict[str, str]]:
-    """A callback the fake processor sends about a charge: the raw body and
-    its headers (lower-case names), signed with ``secret`` at ``timestamp``
-    (default: now)."""
+    """A callback the fake processor sends about a charge (or, with
+    ``transfer``, a payout): the raw body and its headers (lower-case
+    names), signed with ``secret`` at ``timestamp`` (default: now).
+    ``dispute`` carries the dispute's own figures (``id``, ``kind``,
+    ``status``, ``amount``, ``currency``, ``fee``)."""
     created = int(time.time()) if timestamp is None else int(timestamp)
     event = {
         "id": event_id or f"evt_fake_{secrets.token_hex(12)}",
@@ -71,6 +75,10 @@ def build_event(
         "created": created,
         "data": {"charge": charge_processor_key, "amount": amount, "currency": currency, "refund": refund},
     }
+    if dispute is not None:
+        event["data"]["dispute"] = dict(dispute)
+    if transfer is not None:
+        event["data"]["transfer"] = transfer
     body = json.dumps(event, separators=(",", ":")).encode("utf-8")
     return body, {SIGNATURE_HEADER: sign(body, secret, created), "content-type": "application/json"}
 
@@ -127,6 +135,25 @@ def _optional(data: Mapping[str, Any], name: str, kind: type) -> Any:
     return value
 
 
+def _dispute(value: Any) -> DisputeInfo | None:
+    """The dispute's figures, when the event carries them."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise WebhookVerificationError("event field data.dispute is not an object")
+    key, kind = _optional(value, "id", str), _optional(value, "kind", str)
+    if not key:
+        raise WebhookVerificationError("event field data.dispute has no id")
+    try:
+        dispute_kind = DisputeKind(kind or "chargeback")
+    except ValueError:
+        raise WebhookVerificationError(f"event field data.dispute.kind {kind!r} is unknown") from None
+    currency = _optional(value, "currency", str)
+    return DisputeInfo(processor_key=key, kind=dispute_kind, status=_optional(value, "status", str) or "",
+                       amount=_optional(value, "amount", int), currency=currency.lower() if currency else None,
+                       fee=_optional(value, "fee", int))
+
+
 def parse_event(body: bytes) -> WebhookEvent:
     """The :class:`WebhookEvent` a verified body describes. Unknown event
     types become ``IGNORED``; a body that is not the expected JSON raises
@@ -152,6 +179,8 @@ def parse_event(body: bytes) -> WebhookEvent:
     except (OverflowError, OSError, ValueError):
         raise WebhookVerificationError("event created time is out of range") from None
     return WebhookEvent(
+        dispute=_dispute(data.get("dispute")),
+        transfer_processor_key=_optional(data, "transfer", str),
         event_id=event_id,
         type=event_type,
         created_at=created_at,
