@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from .. import ledger
 from ..db.models import ChargeRow, ChargeState, LedgerRow, Profile
-from ..errors import InvalidInput, InvalidStateTransition
+from ..errors import IntegrityMismatch, InvalidAmount, InvalidInput, InvalidStateTransition
+from ..money import format_money
 from ..types import ChargeRef, Distribution, Party, ProcessorKeys, Receipt
 
 if TYPE_CHECKING:
@@ -97,7 +98,25 @@ def distribution(app: Payproc, ref: ChargeRef, refunded: int) -> Distribution:
         left = ref.amount - refunded
         return Distribution(left, ref.currency, 0, ref.currency, 0, ref.currency)
     result: Distribution = dist
+    shares = {"provider": result.distribute_amount, "processor fee": result.processor_fee_amount,
+              "broker fee": result.broker_fee_amount}
+    negative = {name: share for name, share in shares.items() if share < 0}
+    if negative:
+        # The books never hold a negative share: a split that needs one is
+        # the backend's error, to be reviewed, not booked.
+        raise IntegrityMismatch(
+            f"backend {app.backend.name!r} split {ref.amount - refunded} {ref.currency} with a negative share "
+            f"({', '.join(f'{name} {share}' for name, share in negative.items())}); nothing was booked")
     return result
+
+
+def refuse_below_minimum(app: Payproc, amount: int, currency: str) -> None:
+    """Refuse, before any processor call, an amount below the processor's
+    minimum charge (``minimum_amount``; backends without it set none)."""
+    minimum = app.backend.call_optional("minimum_amount", currency=currency)
+    if minimum is not None and amount < minimum:
+        raise InvalidAmount(f"{format_money(amount, currency)} is below the processor's minimum charge of "
+                            f"{format_money(minimum, currency)}")
 
 
 def rowcount(result: Any) -> int:

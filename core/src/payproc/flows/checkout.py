@@ -66,8 +66,11 @@ def new_idempotency_key() -> str:
     return f"pp_{uuid.uuid4().hex}"
 
 
-def _validate(amount: object, currency: object) -> tuple[int, str]:
-    return validate_amount(amount), normalize_currency(currency)
+def _validate(amount: object, currency: object, app: Payproc | None = None) -> tuple[int, str]:
+    valid = validate_amount(amount), normalize_currency(currency)
+    if app is not None:
+        common.refuse_below_minimum(app, *valid)
+    return valid
 
 
 def payment_context(
@@ -81,7 +84,7 @@ def payment_context(
     key = None
     refuse_card_data(None, {"customer": customer, "provider": provider, "idempotency_key": idempotency_key})
     if amount is not None:
-        amount, currency = _validate(amount, currency)
+        amount, currency = _validate(amount, currency, app)
         validate_amount(broker_fee_amount, allow_zero=True, what="broker_fee_amount")
         key = idempotency_key or new_idempotency_key()
     with app.db.transaction() as session:
@@ -159,7 +162,7 @@ def checkout(
     :class:`ProcessorSetupError`, :class:`NoPaymentMethod`,
     :class:`InvalidInput`.
     """
-    amount, currency = _validate(amount, currency)
+    amount, currency = _validate(amount, currency, app)
     validate_amount(broker_fee_amount, allow_zero=True, what="broker_fee_amount")
     if broker_fee_amount > amount:
         raise InvalidInput(f"broker_fee_amount {broker_fee_amount} is more than the amount {amount}")
