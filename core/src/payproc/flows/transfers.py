@@ -110,16 +110,29 @@ def create_transfer(app: Payproc, provider: str, amount: int, currency: str, des
     key = idempotency_key or f"pp_tr_{uuid.uuid4().hex}"
     with app.db.transaction() as session:
         app.db.lock_key(session, f"payout:{prov.id}:{currency}")
-        funds = available_funds(session, prov.id, currency)
-        if amount + fee > funds:
-            fee_text = f" plus a payout fee of {fee}" if fee else ""
-            raise InvalidInput(f"{provider} has {funds} {currency} available; cannot pay out {amount}{fee_text}")
-        row = TransferRow(provider_id=prov.id, idempotency_key=key, state=TransferState.PENDING, amount=amount,
-                          currency=currency, description=descr or "", created_at=common.now())
-        session.add(row)
-        session.flush()
-        _book(app, session, row, fee)
+        if idempotency_key is not None:  # a concurrent call with the key may have recorded it meanwhile
+            existing = _existing(session, prov, amount, currency, idempotency_key)
+        if existing is None:
+            row = _reserve(app, session, prov, amount, currency, fee, key, descr)
+    if existing is not None:
+        return _resume(app, existing, party, descr)
     return _send(app, row, party, descr)
+
+
+def _reserve(app: Payproc, session: Session, prov: Profile, amount: int, currency: str, fee: int, key: str,
+             descr: str | None) -> TransferRow:
+    """Record the payout pending and book it, if the funds allow (under the
+    provider's payout lock)."""
+    funds = available_funds(session, prov.id, currency)
+    if amount + fee > funds:
+        fee_text = f" plus a payout fee of {fee}" if fee else ""
+        raise InvalidInput(f"{prov.slug} has {funds} {currency} available; cannot pay out {amount}{fee_text}")
+    row = TransferRow(provider_id=prov.id, idempotency_key=key, state=TransferState.PENDING, amount=amount,
+                      currency=currency, description=descr or "", created_at=common.now())
+    session.add(row)
+    session.flush()
+    _book(app, session, row, fee)
+    return row
 
 
 def _existing(session: Session, prov: Profile, amount: int, currency: str, key: str | None) -> TransferRow | None:
