@@ -85,5 +85,10 @@ class FakeHarness:
             timestamp=timestamp,
         )
 
+    def lose_next_answer(self, operation: str) -> None:
+        """The processor carries out the next refund or payout; its answer is lost."""
+        target = {"refund": "refund", "transfer": "create_payout"}[operation]
+        processor.get_account(self.account).fail_next("timeout", operation=target)
+
     def processor_charges(self, idempotency_key: str | None = None) -> list[Mapping[str, Any]]:
         return processor.get_account(self.account).list_charges(idempotency_key)

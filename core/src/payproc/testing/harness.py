@@ -23,6 +23,12 @@ Besides the required members below, a harness may define:
     Let the test server finish what the processor does later on its own (a
     delayed debit of a card on file): the suite calls it, then settles, for
     a charge on the card on file that is still in progress.
+``lose_next_answer(operation)``
+    Make the processor carry out the next ``operation`` (``"refund"``:
+    ``refund_charge``; ``"transfer"``: ``create_transfer``) and lose its
+    answer (a timeout), so the suite checks that it is settled by asking the
+    processor (``retrieve_refund``, ``retrieve_transfer``). Without it those
+    tests skip, saying so.
 ``provider_keys()`` (returns :class:`~payproc.types.ProcessorKeys`)
     The processor keys of the marketplace provider the suite pays (a
     connected account), when the backend needs one to pay a provider that is

@@ -32,7 +32,12 @@ FEATURES: Mapping[str, str] = {
     "signed_body": "callbacks whose signature covers the body, so a tampered body is refused",
     "stale_webhook": "a callback signed at an old timestamp that the backend must refuse",
     "dispute_webhook": "dispute.created callbacks",
+    "lost_answer": "a refund or payout the processor makes while its answer is lost (lose_next_answer())",
 }
+
+#: Features staged by an optional harness method: a harness without it
+#: cannot stage them (the test skips and says so).
+FEATURE_METHODS: Mapping[str, str] = {"lost_answer": "lose_next_answer"}
 
 
 def requires(*hooks: str) -> pytest.MarkDecorator:
@@ -73,4 +78,7 @@ def skip_reason(item: pytest.Item, harness: Any) -> str | None:
         for feature in mark.args:
             if feature in limitations:
                 return f"the {harness.backend!r} test set-up cannot stage {feature}: {limitations[feature]}"
+            method = FEATURE_METHODS.get(feature)
+            if method is not None and not callable(getattr(harness, method, None)):
+                return f"the {harness.backend!r} test set-up cannot stage {feature}: its harness has no {method}()"
     return None

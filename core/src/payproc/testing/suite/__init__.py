@@ -18,6 +18,7 @@ from .test_idempotency import TestIdempotency
 from .test_payments import TestPaymentContext, TestPayments
 from .test_refunds import TestRefunds
 from .test_secrets import TestSecrets
+from .test_settling import TestMinimumAmount, TestPayoutSettling, TestRefundSettling
 from .test_transfers import TestTransfers
 from .test_unknown_outcome import TestUnknownOutcome
 from .test_webhooks import TestWebhooks
@@ -27,8 +28,11 @@ __all__ = [
     "TestCardOnFile",
     "TestChargeDistribution",
     "TestIdempotency",
+    "TestMinimumAmount",
     "TestPaymentContext",
     "TestPayments",
+    "TestPayoutSettling",
+    "TestRefundSettling",
     "TestRefunds",
     "TestSecrets",
     "TestTransfers",
