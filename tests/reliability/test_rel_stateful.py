@@ -1,7 +1,10 @@
-"""Random sequences of checkouts, refunds, disputes, webhooks (duplicated,
-reordered, forged), timeouts, crashes and restarts on the fake backend,
-with the invariants checked after every step: money is never lost, doubled
-or invented."""
+"""Random sequences of checkouts, refunds (their answers sometimes lost),
+disputes (several per charge, inquiries), payouts (answers lost, returned by
+the bank), webhooks (duplicated, reordered, forged), timeouts, crashes and
+restarts on the fake backend, with the invariants checked after every step:
+money is never lost, doubled or invented; and, once everything is delivered
+and settled, the core's captured, refunded and paid-out totals equal the
+processor's."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from sqlalchemy import func, select
 
 import payproc.flows._common
 import payproc.flows.checkout
-from payproc.db import ChargeRow, DisputeRow, LedgerRow, RefundRow, WebhookEventRow
+from payproc.db import ChargeRow, DisputeRow, LedgerRow, RefundRow, TransferRow, WebhookEventRow
 from payproc.errors import (
     CardError,
     InvalidInput,
@@ -57,6 +60,8 @@ class Payments(RuleBasedStateMachine):
         self.app = make_app(f"sqlite:///{self.folder}/s.sqlite3", account=f"acct_st_{uuid.uuid4().hex[:10]}")
         self.account = processor.get_account(self.app.backend.settings.ACCOUNT)
         self.keys: list[str] = []
+        self.refund_keys: list[str] = []
+        self.payout_keys: list[str] = []
         self.outbox: list[tuple[bytes, dict[str, str]]] = []  # signed events not delivered yet
         self.delivered: list[tuple[bytes, dict[str, str]]] = []
         self.states: dict[int, str] = {}
@@ -87,7 +92,7 @@ class Payments(RuleBasedStateMachine):
         try:
             self.app.handle_webhook(body, headers)
         except OutcomeUnknown:
-            pass  # retrieve_charge could not be reached: not stored, delivered again later
+            self.outbox.append((body, headers))  # a look-up could not be made: not stored, delivered again
         else:
             self.delivered.append((body, headers))
 
@@ -142,21 +147,94 @@ class Payments(RuleBasedStateMachine):
         self.app.settle()
 
     @precondition(lambda self: bool(self.charges("done", "disputed")))
-    @rule(data=st.data(), amount=st.one_of(st.none(), st.integers(1, 13000)))
-    def refund(self, data, amount):  # type: ignore[no-untyped-def]
+    @rule(data=st.data(), amount=st.one_of(st.none(), st.integers(1, 13000)), keyed=st.booleans())
+    def refund(self, data, amount, keyed):  # type: ignore[no-untyped-def]
         charge = data.draw(st.sampled_from(self.charges("done", "disputed")))
+        key = None
+        if keyed:  # sometimes the retry of an earlier refund, with its key
+            key = data.draw(st.sampled_from([*self.refund_keys, f"r{len(self.refund_keys)}"]))
+            if key not in self.refund_keys:
+                self.refund_keys.append(key)
         try:
-            self.app.refund(charge.id, amount)
+            self.app.refund(charge.id, amount, idempotency_key=key)
         except (RefundExceedsRemaining, InvalidStateTransition, OutcomeUnknown):
             pass
+        except InvalidInput as error:
+            assert "another refund" in str(error), error  # the key named another refund
         except ProcessorError as error:
             # the processor knows of a dashboard refund whose event is still on its way
             assert "left on charge" in str(error), error
 
+    @rule(fault=st.sampled_from(["timeout", "unreachable"]))
+    def lose_next_refund_answer(self, fault):  # type: ignore[no-untyped-def]
+        self.account.fail_next(fault, operation="refund")
+
+    # --- payouts --------------------------------------------------------------------
+
+    @rule(amount=st.sampled_from([100, 700]), keyed=st.booleans(), data=st.data())
+    def payout(self, amount, keyed, data):  # type: ignore[no-untyped-def]
+        key = data.draw(st.sampled_from([*self.payout_keys, f"p{len(self.payout_keys)}"])) if keyed else None
+        if key is not None and key not in self.payout_keys:
+            self.payout_keys.append(key)
+        try:
+            self.app.create_transfer(self.app.settings.BROKER, amount, "usd", idempotency_key=key)
+        except OutcomeUnknown:
+            pass
+        except InvalidInput as error:
+            assert "available" in str(error) or "another payout" in str(error), error
+
+    @rule(fault=st.sampled_from(["timeout", "unreachable"]))
+    def lose_next_payout_answer(self, fault):  # type: ignore[no-untyped-def]
+        self.account.fail_next(fault, operation="create_payout")
+
+    @precondition(lambda self: any(p.status == "paid" for p in self.account._payouts.values()))
+    @rule(data=st.data())
+    def bank_returns_a_payout(self, data):  # type: ignore[no-untyped-def]
+        paid = sorted(p.id for p in self.account._payouts.values() if p.status == "paid")
+        self.outbox.append(self.account.fail_payout(data.draw(st.sampled_from(paid)), secret=WEBHOOK_SECRET))
+
+    # --- everything delivered and settled: the books mirror the processor --------------
+
+    @rule()
+    def deliver_everything_and_settle(self):  # type: ignore[no-untyped-def]
+        for _ in range(len(self.outbox) + 1):
+            if not self.outbox:
+                break
+            self.deliver(*self.outbox.pop(0))
+        self.skew += LEASE + timedelta(seconds=1)  # past every lease and grace
+        self.app.settle()
+        self.app.settle()
+        if self.outbox:  # a look-up failed on the way: nothing to compare yet
+            return
+        self.books_mirror_the_processor()
+
+    def books_mirror_the_processor(self) -> None:
+        made = {c["id"]: c for c in self.account.list_charges()}
+        captured_here = captured_there = refunded_here = refunded_there = 0
+        for charge in self.charges():
+            there = made.get(charge.processor_key or "")
+            paid_here = charge.state in ("done", "disputed", "lost")
+            paid_there = there is not None and there["status"] == "succeeded"
+            assert paid_here == paid_there, (charge.id, charge.state, there and there["status"])
+            if paid_here:
+                captured_here += charge.amount
+                captured_there += there["amount"]
+                refunded_here += charge.amount_refunded
+                refunded_there += there["amount_refunded"]
+        assert (captured_here, refunded_here) == (captured_there, refunded_there)
+        broker = self.app.settings.BROKER
+        paid_out = sum(p.amount for p in self.account._payouts.values() if p.status != "failed")
+        assert self.app.balances().get((broker, "Withdraw", "usd"), 0) == paid_out
+        with self.app.db.transaction() as session:
+            assert session.scalar(select(func.count()).select_from(RefundRow).where(RefundRow.state == "pending")) == 0
+            assert session.scalar(select(func.count()).select_from(TransferRow).where(
+                TransferRow.state == "pending")) == 0
+
     # --- the processor's webhooks -----------------------------------------------------
 
     @precondition(lambda self: bool(self.account.list_charges()))
-    @rule(data=st.data(), kind=st.sampled_from(["dispute", "won", "lost", "dashboard_refund", "succeeded"]))
+    @rule(data=st.data(), kind=st.sampled_from(["dispute", "won", "lost", "dashboard_refund", "succeeded",
+                                                "partial_dispute", "pre_arbitration", "inquiry", "closed"]))
     def processor_event(self, data, kind):  # type: ignore[no-untyped-def]
         """The processor raises an event; it goes to the outbox (delivered later, maybe out of order)."""
         made = data.draw(st.sampled_from([c for c in self.account.list_charges() if c["status"] == "succeeded"]
@@ -165,10 +243,17 @@ class Payments(RuleBasedStateMachine):
             return
         if kind == "dispute":
             event = self.account.open_dispute(made["id"], secret=WEBHOOK_SECRET)
-        elif kind in ("won", "lost"):
+        elif kind in ("partial_dispute", "pre_arbitration", "inquiry"):
+            opened = {"partial_dispute": "chargeback"}.get(kind, kind)
+            event = self.account.open_dispute(made["id"], amount=made["amount"] // 3, kind=opened,
+                                              secret=WEBHOOK_SECRET)
+        elif kind in ("won", "lost", "closed"):
             try:
-                event = self.account.close_dispute(made["id"], won=kind == "won", secret=WEBHOOK_SECRET)
-            except Exception:  # noqa: BLE001 - no dispute to close on the processor
+                if kind == "closed":
+                    event = self.account.close_dispute(made["id"], status="warning_closed", secret=WEBHOOK_SECRET)
+                else:
+                    event = self.account.close_dispute(made["id"], won=kind == "won", secret=WEBHOOK_SECRET)
+            except ValueError:  # no open dispute to close on the processor
                 return
         elif kind == "dashboard_refund":
             left = made["amount"] - made["amount_refunded"]

@@ -123,30 +123,31 @@ class Charges(Server):
 
     def refund(self, charge_id: str, amount: int, *, broker_amount: int = 0, idempotency_key: str) -> Refund:
         """Refund part of a charge; never more than what is left of it."""
-
-        def action() -> Refund:
-            charge = self._charges.get(charge_id)
-            if charge is None:
-                raise ApiError(404, "resource_missing", f"No such charge: {charge_id}")
-            if charge.status != "succeeded":
-                raise ApiError(400, "charge_not_refundable", f"Charge {charge_id} did not succeed; nothing to refund")
-            left = charge.amount - charge.amount_refunded
-            if amount <= 0 or amount > left:
-                raise ApiError(
-                    400, "amount_too_large",
-                    f"Refund amount {amount} is not between 1 and the {left} left on charge {charge_id}",
-                )
-            refund = Refund(new_id("re"), charge_id, amount, charge.currency, self.clock(), broker_amount,
-                            idempotency_key=idempotency_key)
-            charge.amount_refunded += amount
-            charge.refunds.append(refund)
-            self._refunds[refund.id] = refund
-            return refund
-
         refund, _ = self._request(
-            "refund", action, key=idempotency_key, params=(charge_id, amount, broker_amount),
-            find=self._refunds.__getitem__,
+            "refund", lambda: self._make_refund(charge_id, amount, broker_amount, idempotency_key),
+            key=idempotency_key, params=(charge_id, amount, broker_amount), find=self._refunds.__getitem__,
         )
+        return refund
+
+    def _make_refund(self, charge_id: str, amount: int, broker_amount: int, idempotency_key: str | None) -> Refund:
+        """The refund itself (under the lock): a request's, or one the
+        processor makes by itself (its dashboard), which no fault touches."""
+        charge = self._charges.get(charge_id)
+        if charge is None:
+            raise ApiError(404, "resource_missing", f"No such charge: {charge_id}")
+        if charge.status != "succeeded":
+            raise ApiError(400, "charge_not_refundable", f"Charge {charge_id} did not succeed; nothing to refund")
+        left = charge.amount - charge.amount_refunded
+        if amount <= 0 or amount > left:
+            raise ApiError(
+                400, "amount_too_large",
+                f"Refund amount {amount} is not between 1 and the {left} left on charge {charge_id}",
+            )
+        refund = Refund(new_id("re"), charge_id, amount, charge.currency, self.clock(), broker_amount,
+                        idempotency_key=idempotency_key)
+        charge.amount_refunded += amount
+        charge.refunds.append(refund)
+        self._refunds[refund.id] = refund
         return refund
 
     def retrieve_refund(self, refund_id: str | None = None, *, idempotency_key: str | None = None) -> Refund | None:

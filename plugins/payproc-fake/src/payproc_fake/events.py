@@ -3,6 +3,7 @@ webhooks: disputes, dashboard refunds, failed payouts."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .charging import Charges
@@ -101,7 +102,7 @@ class Events(Charges, Payouts):
         with self._lock:
             charge = self._charges[charge_id]
             left = charge.amount - charge.amount_refunded
-        refund = self.refund(charge_id, left if amount is None else amount, idempotency_key=new_id("dash"))
+            refund = copy.deepcopy(self._make_refund(charge_id, left if amount is None else amount, 0, None))
         return self._signed(
             EventType.CHARGE_REFUNDED, charge_id, secret, amount=refund.amount, currency=refund.currency,
             refund=refund.id,
