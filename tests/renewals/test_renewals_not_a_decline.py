@@ -6,6 +6,7 @@ once under the next key of the chain (issue 14, item 7)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from payproc import hookimpl
@@ -15,7 +16,9 @@ from payproc.renewals import renewal_key, run_renewals
 from payproc_fake import processor
 from sqlalchemy import select
 
-from conftest import TODAY  # type: ignore[import-not-found]
+#: the renewal fixtures' due date (tests/renewals/conftest.py); conftest
+#: modules are not imported across test directories
+TODAY = date(2024, 3, 31)
 
 
 def test_a_renewal_that_never_reached_the_processor_is_not_a_decline(
