@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .db.models import ChargeRow, ChargeState, LedgerRow, Profile, RefundRow, RefundState
+from .errors import IntegrityMismatch
 from .types import Distribution
 
 __all__ = ["BooksReport", "Parties", "check_books", "balances"]
@@ -85,6 +86,18 @@ def payment_rows(charge: ChargeRow, parties: Parties, dist: Distribution, at: da
                      "Receivable", **kw))
     rows.append(_row((p.provider, FUNDS), (p.processor, FUNDS), dist.distribute_amount, unit,
                      "Distribution", **kw))
+    return _refuse_negative(rows, f"the split of charge {charge.id}")
+
+
+def _refuse_negative(rows: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+    """The books never hold a negative amount: a split that needs one (a fee
+    larger than the charge) is the backend's error, to be reviewed, and
+    nothing of it is booked. (After a refund, what *remains* may well be
+    negative — a processor that keeps its fee — but each row books a
+    difference, which is not.)"""
+    negative = [f"{row['descr']} {row['dest_amount']}" for row in rows if row["dest_amount"] < 0]
+    if negative:
+        raise IntegrityMismatch(f"{what} would book a negative share ({', '.join(negative)}); nothing was booked")
     return rows
 
 
@@ -106,7 +119,7 @@ def give_back_rows(
     ):
         if back:
             rows.append(_row((p.processor, kind), (source, FUNDS), back, unit, f"{label} share", **kw))
-    return rows
+    return _refuse_negative(rows, f"the {label.lower()} of {amount} of charge {charge.id}")
 
 
 def dispute_fee_row(charge: ChargeRow, parties: Parties, fee: int, at: datetime,

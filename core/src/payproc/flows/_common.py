@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from .. import ledger
 from ..db.models import ChargeRow, ChargeState, LedgerRow, Profile
-from ..errors import IntegrityMismatch, InvalidAmount, InvalidInput, InvalidStateTransition
+from ..errors import InvalidAmount, InvalidInput, InvalidStateTransition
 from ..money import format_money
 from ..types import ChargeRef, Distribution, Party, ProcessorKeys, Receipt
 
@@ -98,15 +98,6 @@ def distribution(app: Payproc, ref: ChargeRef, refunded: int) -> Distribution:
         left = ref.amount - refunded
         return Distribution(left, ref.currency, 0, ref.currency, 0, ref.currency)
     result: Distribution = dist
-    shares = {"provider": result.distribute_amount, "processor fee": result.processor_fee_amount,
-              "broker fee": result.broker_fee_amount}
-    negative = {name: share for name, share in shares.items() if share < 0}
-    if negative:
-        # The books never hold a negative share: a split that needs one is
-        # the backend's error, to be reviewed, not booked.
-        raise IntegrityMismatch(
-            f"backend {app.backend.name!r} split {ref.amount - refunded} {ref.currency} with a negative share "
-            f"({', '.join(f'{name} {share}' for name, share in negative.items())}); nothing was booked")
     return result
 
 
