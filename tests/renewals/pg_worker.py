@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from payproc.renewals import default_limiter, limited
 
-        out = {"settled": len(limited(app, default_limiter(app, args.rate)).settle())}
+        out = {"settled": len(limited(app, default_limiter(app, args.rate)).settle().charges)}
     print(json.dumps(out), flush=True)
     return 0
 
