@@ -100,7 +100,7 @@ def register(celery_app: Any, get_payproc: Callable[[], Payproc], *, namespace: 
     def settle(older_than: float = settle_older_than) -> list[int]:
         app = payproc()
         changed = limited(app, default_limiter(app)).settle(older_than=timedelta(seconds=older_than))
-        return [charge.id for charge in changed]
+        return [charge.id for charge in changed.charges]
 
     def process_webhook(inbox_id: int) -> dict[str, Any]:
         from ..webhook_inbox import process_stored
