@@ -7,7 +7,7 @@
 Targets: overhead, checkout (payproc and the djaodjin-saas peer side by side,
 SQLite and PostgreSQL, 1/2/4 workers), renewals, renewals_pg (1/2/4 worker
 processes and Celery workers on PostgreSQL, one shared fake processor),
-startup, webhooks.
+startup, webhooks, migrations (what init_db costs with the Alembic migrations).
 Every figure is a median over repeated runs with its spread; ratios are
 taken between runs made in the same invocation, alternated. Results go to
 ``benchmarks/results/latest.json`` and a summary is printed.
@@ -135,14 +135,20 @@ def bench_webhooks(sizes: dict[str, int], repeats: int) -> dict[str, Any]:
     return out
 
 
+def bench_migrations(sizes: dict[str, int], repeats: int) -> dict[str, Any]:
+    import bench_migrations
+
+    return bench_migrations.run(sizes["migrations"])
+
+
 TARGETS = {"overhead": bench_overhead, "checkout": bench_checkout, "renewals": bench_renewals,
            "renewals_pg": bench_renewals_pg,
-           "startup": bench_startup, "webhooks": bench_webhooks}
+           "startup": bench_startup, "webhooks": bench_webhooks, "migrations": bench_migrations}
 SIZES = {
     "default": {"checkout": 300, "peer": 100, "overhead_fake": 3000, "overhead_http": 200, "renewals": 10_000,
-                "renewals_small": 800, "renewals_pg": 3000, "startup": 15, "webhooks": 300},
+                "renewals_small": 800, "renewals_pg": 3000, "startup": 15, "webhooks": 300, "migrations": 20},
     "quick": {"checkout": 50, "peer": 20, "overhead_fake": 300, "overhead_http": 20, "renewals": 200,
-              "renewals_small": 100, "renewals_pg": 200, "startup": 3, "webhooks": 30},
+              "renewals_small": 100, "renewals_pg": 200, "startup": 3, "webhooks": 30, "migrations": 3},
 }
 
 
