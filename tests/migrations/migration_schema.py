@@ -15,26 +15,28 @@ from sqlalchemy.engine import Engine
 from payproc.db.migrate import VERSION_TABLE
 
 
-def fingerprint(engine: Engine) -> list[tuple[Any, ...]]:
-    """Every payproc table, column, index and constraint, with its name."""
+def fingerprint(engine: Engine, *, version_table: bool = False) -> list[tuple[Any, ...]]:
+    """Every payproc table, column, index and constraint, with its name
+    (payproc's version table only with ``version_table``)."""
+    version = "" if version_table else VERSION_TABLE
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             rows = connection.execute(text(
                 "SELECT type, name, tbl_name, sql FROM sqlite_master "
-                "WHERE tbl_name LIKE 'payproc%' AND tbl_name != :version ORDER BY name"), {"version": VERSION_TABLE})
+                "WHERE tbl_name LIKE 'payproc%' AND tbl_name != :version ORDER BY name"), {"version": version})
             return [tuple(row) for row in rows]
         columns = connection.execute(text(
             "SELECT table_name, ordinal_position, column_name, data_type, character_maximum_length, "
             "is_nullable, column_default FROM information_schema.columns "
             "WHERE table_schema = 'public' AND table_name LIKE 'payproc%' AND table_name != :version "
-            "ORDER BY table_name, ordinal_position"), {"version": VERSION_TABLE})
+            "ORDER BY table_name, ordinal_position"), {"version": version})
         constraints = connection.execute(text(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text LIKE 'payproc%' "
-            "AND conrelid::regclass::text != :version ORDER BY 1, 2"), {"version": VERSION_TABLE})
+            "AND conrelid::regclass::text != :version ORDER BY 1, 2"), {"version": version})
         indexes = connection.execute(text(
             "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
-            "AND tablename LIKE 'payproc%' AND tablename != :version ORDER BY 1, 2"), {"version": VERSION_TABLE})
+            "AND tablename LIKE 'payproc%' AND tablename != :version ORDER BY 1, 2"), {"version": version})
         return [*map(tuple, columns), *map(tuple, constraints), *map(tuple, indexes)]
 
 

@@ -183,3 +183,12 @@ def test_a_downgrade_that_would_lose_rows_is_one_line_and_changes_nothing(
     code, _, err = payproc(capsys, "db", "downgrade", migrate.BASELINE, "--database-url", db_url)
     assert code == 2 and "more than one dispute" in one_line_error(err)
     assert fingerprint(database.engine) == schema and migrate.current(database).up_to_date
+
+
+def test_creating_and_using_an_up_to_date_database_does_not_import_alembic(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code = ("import sys; from payproc.app import Payproc; "
+            f"app = Payproc(DATABASE_URL='sqlite:///{tmp_path}/db.sqlite3', PROCESSOR={{'BACKEND': 'fake'}}); "
+            "app.init_db(); app.init_db(); app.list_charges(); print('alembic loaded:', 'alembic' in sys.modules)")
+    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip().splitlines()[-1] == "alembic loaded: False"

@@ -23,8 +23,9 @@ foreign keys are switched off for it, as batch mode's table copies need, and
 ``PRAGMA foreign_key_check`` must come back empty before it commits; on
 PostgreSQL an advisory lock keeps two processes from upgrading at once.
 
-Alembic is imported here only: ``payproc backends`` and a plain import of
-payproc never load it.
+Alembic is imported here only, and only when something has to migrate:
+``payproc backends``, a plain import of payproc, creating an empty database
+and using one at the head never load it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -258,6 +259,17 @@ def migration_transaction(database: Database) -> Iterator[Connection]:
                 raw.execute("PRAGMA foreign_keys=ON")
 
 
+@functools.cache
+def _version_table() -> Table:
+    """payproc_alembic_version as Alembic creates it (alembic.ddl.impl:
+    ``version_num VARCHAR(32) NOT NULL``, primary key ``<table>_pkc``).
+    Stamping an empty database through it instead of through Alembic keeps
+    Alembic out of the process when nothing has to migrate (its import is
+    most of a first ``init_db()``); tests/migrations compares the two."""
+    return Table(VERSION_TABLE, MetaData(), Column("version_num", String(32), nullable=False),
+                 PrimaryKeyConstraint("version_num", name=f"{VERSION_TABLE}_pkc"))
+
+
 def _stamp(connection: Connection, revision: str) -> None:
     from alembic.runtime.migration import MigrationContext
 
@@ -284,7 +296,8 @@ def upgrade(database: Database, revision: str = "head", *, replay: bool = False,
             return state
         if state.empty and not replay and revision in ("head", state.head, f"{BRANCH}@head"):
             Base.metadata.create_all(connection)
-            _stamp(connection, state.head)
+            _version_table().create(connection)
+            connection.execute(_version_table().insert().values(version_num=state.head))
             return state
         if state.first_release:
             missing = FIRST_RELEASE_TABLES - state.payproc_tables
