@@ -101,3 +101,28 @@ def test_a_chargeback_after_a_partial_refund_takes_only_what_is_left(app, paid):
     assert disputes(app)[0][2] == 500
     assert app.balances()[("cowork", "Chargeback", "usd")] == 500
     assert app.check_books().balanced
+
+
+def _two_disputes_at_once(app, paid):
+    """A chargeback and an inquiry on one charge, each delivered twice, all
+    four deliveries at once: each dispute is booked exactly once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    account = account_of(app)
+    events = [account.open_dispute(paid.processor_key, amount=600, secret=WEBHOOK_SECRET),
+              account.open_dispute(paid.processor_key, kind="inquiry", secret=WEBHOOK_SECRET)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = sorted(pool.map(lambda event: app.handle_webhook(*event).status, events * 2))
+    assert outcomes == ["applied", "applied", "duplicate", "duplicate"]
+    assert sorted(disputes(app)) == [("chargeback", "open", 600, 1500), ("inquiry", "open", 0, 0)]
+    assert app.balances()[("cowork", "Chargeback", "usd")] == 600
+    assert app.check_books().balanced
+
+
+def test_two_disputes_delivered_at_once_are_each_booked_once(app, paid):
+    _two_disputes_at_once(app, paid)
+
+
+@pytest.mark.postgres
+def test_two_disputes_delivered_at_once_are_each_booked_once_on_postgres(pg_app):
+    _two_disputes_at_once(pg_app, pg_app.checkout("alice", 2000, "usd", "tok_visa", provider="cowork"))

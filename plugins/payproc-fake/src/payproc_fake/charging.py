@@ -154,13 +154,7 @@ class Charges(Server):
         """The refund with that id, else the one made with
         ``idempotency_key``, or ``None`` (a 404)."""
 
-        def action() -> Refund | None:
-            if refund_id is not None:
-                return self._refunds.get(refund_id)
-            return next((r for r in self._refunds.values() if r.idempotency_key == idempotency_key), None)
-
-        refund, _ = self._request("retrieve_refund", action)
-        return refund
+        return self._lookup("retrieve_refund", self._refunds, refund_id, idempotency_key)
 
     def list_payments(self, since: datetime, until: datetime) -> list[Charge]:
         """Charges created in ``[since, until)``, oldest first."""

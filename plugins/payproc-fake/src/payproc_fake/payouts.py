@@ -34,13 +34,7 @@ class Payouts(Server):
         """The payout with that id, else the one made with
         ``idempotency_key``, or ``None`` (a 404)."""
 
-        def action() -> Payout | None:
-            if payout_id is not None:
-                return self._payouts.get(payout_id)
-            return next((p for p in self._payouts.values() if p.idempotency_key == idempotency_key), None)
-
-        payout, _ = self._request("retrieve_payout", action)
-        return payout
+        return self._lookup("retrieve_payout", self._payouts, payout_id, idempotency_key)
 
     def list_payouts(self, destination: str, since: datetime) -> list[Payout]:
         """Payouts to ``destination`` created at or after ``since``, oldest first."""

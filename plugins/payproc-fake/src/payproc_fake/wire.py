@@ -18,6 +18,7 @@ __all__ = ["FAULT_KINDS", "ApiError", "NetworkFault", "Server", "new_id", "utcno
 FAULT_KINDS = ("unreachable", "timeout", "unavailable")
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 class ApiError(Exception):
@@ -145,3 +146,16 @@ class Server:
             raise NetworkFault("timeout", done=True)
         return result, replayed
 
+    def _lookup(self, operation: str, records: dict[str, K], record_id: str | None,
+                idempotency_key: str | None) -> K | None:
+        """One request that finds a record by its id, else by the idempotency
+        key it was made with; ``None`` is the processor's 404."""
+
+        def action() -> K | None:
+            if record_id is not None:
+                return records.get(record_id)
+            return next((r for r in records.values() if getattr(r, "idempotency_key", None) == idempotency_key),
+                        None)
+
+        found, _ = self._request(operation, action)
+        return found

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ...db.models import RefundState
+from ...db.models import ChargeRow, RefundState
 from ...errors import InvalidAmount, OutcomeUnknown
 from ...types import RefundRef, RefundStatus, TransferRef
 from ..driver import PROVIDER, Driver
@@ -25,6 +25,15 @@ def _refunded_on_processor(driver: Driver, charge: object) -> int:
     found = [c for c in driver.processor_charges(key) if c["id"] == getattr(charge, "processor_key", None)]
     assert len(found) == 1
     return int(found[0]["amount_refunded"])
+
+
+def _lost_refund(driver: Driver, amount: int, key: str) -> ChargeRow:
+    """A paid charge of 2000 with a refund of ``amount`` whose answer was lost."""
+    charge = driver.pay("success", 2000)
+    driver.harness.lose_next_answer("refund")
+    with pytest.raises(OutcomeUnknown):
+        driver.app.refund(charge.id, amount, idempotency_key=key)
+    return charge
 
 
 @requires("get_payment_context", "create_payment", "refund_charge", "retrieve_refund")
@@ -47,10 +56,7 @@ class TestRefundSettling:
     @needs("lost_answer")
     def test_a_refund_whose_answer_was_lost_is_settled_once(self, payproc_driver: Driver) -> None:
         app = payproc_driver.app
-        charge = payproc_driver.pay("success", 2000)
-        payproc_driver.harness.lose_next_answer("refund")
-        with pytest.raises(OutcomeUnknown):
-            app.refund(charge.id, 600, idempotency_key="suite-lost-refund")
+        charge = _lost_refund(payproc_driver, 600, "suite-lost-refund")
         assert app.get_charge(charge.id).amount_refunded == 0
         report = app.settle()
         assert [(r.amount, r.state) for r in report.refunds] == [(600, RefundState.DONE)]
@@ -66,10 +72,7 @@ class TestRefundSettling:
     @needs("lost_answer")
     def test_a_retry_with_the_key_asks_the_processor(self, payproc_driver: Driver) -> None:
         app = payproc_driver.app
-        charge = payproc_driver.pay("success", 2000)
-        payproc_driver.harness.lose_next_answer("refund")
-        with pytest.raises(OutcomeUnknown):
-            app.refund(charge.id, 700, idempotency_key="suite-retried-refund")
+        charge = _lost_refund(payproc_driver, 700, "suite-retried-refund")
         again = app.refund(charge.id, 700, idempotency_key="suite-retried-refund")
         assert again.state == RefundState.DONE and again.processor_key
         assert app.get_charge(charge.id).amount_refunded == 700 == _refunded_on_processor(payproc_driver, charge)
