@@ -126,6 +126,11 @@ class StripeHarness:
         self.confirm_in_browser(context, method)
         return secret.split("_secret_")[0], {}
 
+    def lose_next_answer(self, operation: str) -> None:
+        """Stripe makes the next refund or payout, and its answer is lost (a 500 after the work)."""
+        paths = {"refund": r"^/v1/refunds$", "transfer": r"^/v1/payouts$"}
+        self.server.fail_next("POST", paths[operation], status=500, after=True)
+
     def card_token(self, *, outcome: str = "success") -> str:
         return "tok_visa" if outcome == "success" else "tok_chargeDeclined"
 
