@@ -44,7 +44,8 @@ def register(fake: FakeStripe) -> None:
         payout = call.account.add(template(
             "payout", id=new_id("po"), amount=amount, currency=currency, created=int(time.time()),
             arrival_date=int(time.time()) + 86400, automatic=False, description=call.params.get("description"),
-            statement_descriptor=call.params.get("statement_descriptor"), status="pending",
+            statement_descriptor=call.params.get("statement_descriptor"),
+            status="paid" if state.take_paid_payout() else "pending",
             metadata=call.params.get("metadata") or {}, destination=(call.account.bank or {}).get("id"),
             balance_transaction=None, reconciliation_status="not_applicable",
         ))

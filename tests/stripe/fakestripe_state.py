@@ -115,6 +115,7 @@ class FakeStripeState:
         self.oauth_codes: dict[str, str] = {}
         self.events: list[dict[str, Any]] = []
         self.client_id = "ca_fakeplatform"
+        self.paid_payouts = 0  # payouts the bank pays at once (staged by tests)
         self.platform = self.new_account("platform")
 
     # --- accounts ---------------------------------------------------------
@@ -433,6 +434,13 @@ class FakeStripeState:
         ))
         dispute["balance_transactions"].append(export(transaction))
         account.credit(currency, amount - fee)
+
+    def take_paid_payout(self) -> bool:
+        """Whether the payout being made is one a test staged as paid by the bank at once."""
+        if self.paid_payouts:
+            self.paid_payouts -= 1
+            return True
+        return False
 
     def payout_outcome(self, account: Account, payout_id: str, status: str,
                        failure_code: str | None = None) -> dict[str, Any]:

@@ -127,8 +127,15 @@ class StripeHarness:
         return secret.split("_secret_")[0], {}
 
     def lose_next_answer(self, operation: str) -> None:
-        """Stripe makes the next refund or payout, and its answer is lost (a 500 after the work)."""
+        """Stripe makes the next refund or payout, and its answer is lost (a 500 after the work).
+
+        A payout Stripe creates is ``pending`` until the bank pays it; the
+        suite settles a lost payout expecting it paid, so the payout staged
+        here is also paid by the bank before anyone asks (time passing).
+        """
         paths = {"refund": r"^/v1/refunds$", "transfer": r"^/v1/payouts$"}
+        if operation == "transfer":
+            self.server.state.paid_payouts += 1
         self.server.fail_next("POST", paths[operation], status=500, after=True)
 
     def card_token(self, *, outcome: str = "success") -> str:
