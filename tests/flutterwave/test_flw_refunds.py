@@ -149,3 +149,27 @@ def test_fee_from_app_fee_and_merchant_fee(backend, fake, charged, app_fee, merc
     made.overrides.update(charged_amount=float(charged), app_fee=float(app_fee), merchant_fee=float(merchant_fee))
     split = backend.call("charge_distribution", charge=charge, refunded=0, broker_fee_amount=0)
     assert (split.distribute_amount, split.processor_fee_amount) == (10000 - fee, fee)
+
+
+def test_a_lost_refund_answer_is_settled_once_through_the_core(payproc_driver, fake):
+    """Flutterwave refunds and the answer is lost: ``settle`` asks
+    (``retrieve_refund``) and books it; a retry with the key sends nothing."""
+    from payproc.db.models import RefundState
+
+    app = payproc_driver.app
+    charge = payproc_driver.pay("success", 2000)
+    payproc_driver.harness.lose_next_answer("refund")
+    with pytest.raises(OutcomeUnknown):
+        app.refund(charge.id, 600, idempotency_key="flw-lost-refund")
+    [made] = fake.refunds()  # Flutterwave did refund
+    assert app.get_charge(charge.id).amount_refunded == 0
+    report = app.settle()
+    assert [(r.amount, r.state, r.processor_key) for r in report.refunds] == [
+        (600, RefundState.DONE, str(made["id"]))]
+    assert app.get_charge(charge.id).amount_refunded == 600
+    posted = fake.count(REFUND, "POST")
+    assert app.refund(charge.id, 600, idempotency_key="flw-lost-refund").state == RefundState.DONE
+    assert fake.count(REFUND, "POST") == posted and len(fake.refunds()) == 1
+    rest = app.refund(charge.id)
+    assert rest.amount == 1400 and [r["amount_refunded"] for r in fake.refunds()] == [6, 14]
+    payproc_driver.assert_books_balance()
