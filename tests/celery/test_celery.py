@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import Workers, broker_url, wait_until
 from payproc.db import ChargeRow, LedgerRow, Profile, WebhookInboxRow
 from payproc.types import EventType
 from payproc_fake.webhooks import build_event
@@ -24,6 +23,7 @@ from starlette.testclient import TestClient
 
 import shared_processor
 from celery_app import make_celery
+from celery_support import Workers, broker_url, wait_until
 
 TODAY = date(2024, 3, 31)
 
