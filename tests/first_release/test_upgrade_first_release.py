@@ -71,8 +71,10 @@ def restore_processor(state_file: Path) -> Any:
 
 
 def _complete_records(value: Any) -> None:
-    """Give records pickled by 0.1's fake the fields today's fake added since
-    (their defaults), as the processor's own storage would."""
+    """Bring records pickled by 0.1's fake to today's fake's shape, as the
+    processor's own storage would: 0.1 kept one dispute per charge
+    (``Charge.dispute``), today's fake a list (``Charge.disputes``); fields
+    added since get their defaults."""
     if isinstance(value, dict):
         for item in value.values():
             _complete_records(item)
@@ -80,6 +82,10 @@ def _complete_records(value: Any) -> None:
         for item in value:
             _complete_records(item)
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = {field.name for field in dataclasses.fields(value)}
+        if "dispute" in vars(value) and "dispute" not in names and "disputes" in names:
+            dispute = vars(value).pop("dispute")
+            vars(value)["disputes"] = [dispute] if dispute is not None else []
         for field in dataclasses.fields(value):
             if field.name not in vars(value):
                 if field.default_factory is not dataclasses.MISSING:

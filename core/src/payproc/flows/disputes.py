@@ -69,6 +69,8 @@ def _find_or_open(app: Payproc, session: Session, charge: ChargeRow, info: Dispu
     query = select(DisputeRow).where(DisputeRow.charge_id == charge.id)
     query = query.where(DisputeRow.processor_key == key) if key else query.where(DisputeRow.processor_key.is_(None))
     dispute = session.scalar(query.order_by(DisputeRow.id.desc()).limit(1))
+    if dispute is None and key:
+        dispute = _adopt_unkeyed(session, charge, key)
     kind = (info.kind if info is not None else DisputeKind.CHARGEBACK).value
     if dispute is not None:
         if dispute.kind == DisputeKind.INQUIRY.value and kind in _MONEY_KINDS and dispute.state == DisputeState.OPEN:
@@ -85,6 +87,21 @@ def _find_or_open(app: Payproc, session: Session, charge: ChargeRow, info: Dispu
     if kind in _MONEY_KINDS:
         _take_back(app, session, charge, dispute, info)
     return dispute
+
+
+def _adopt_unkeyed(session: Session, charge: ChargeRow, key: str) -> DisputeRow | None:
+    """The charge's open dispute recorded without the processor's id — by
+    payproc 0.1 (before 0002_contract_1_1) or from a contract 1.0 backend,
+    one per charge — is the one the processor now names ``key``: it takes
+    the key, so closing it reverts what opening it booked instead of
+    opening a second chargeback. A closed one is history: a new key then
+    is a new dispute."""
+    unkeyed = session.scalar(select(DisputeRow).where(
+        DisputeRow.charge_id == charge.id, DisputeRow.processor_key.is_(None), DisputeRow.state == DisputeState.OPEN,
+    ).order_by(DisputeRow.id.desc()).limit(1))
+    if unkeyed is not None:
+        unkeyed.processor_key = key
+    return unkeyed
 
 
 def _charged_back(session: Session, charge: ChargeRow) -> int:
