@@ -9,15 +9,47 @@ import pytest
 from payproc import hookimpl
 from payproc.backend import load_backend
 from payproc.discovery import installed_backends
-from payproc.errors import BackendNotFound, ConfigurationError, ContractMismatch, NotSupportedError
+from payproc.errors import (
+    BackendNotFound,
+    ConfigurationError,
+    ContractMismatch,
+    NotSupportedError,
+    PayprocDeprecationWarning,
+)
 from payproc.settings import BackendSettings
 
 
-def test_unknown_backend_names_installed_ones_and_the_package():
+@pytest.fixture
+def only_fake(monkeypatch):
+    """Whatever this environment has installed, the backends seen are the fake only."""
+    from payproc import discovery
+
+    fake = discovery.installed_backends()["fake"]
+    monkeypatch.setattr(discovery, "installed_backends", lambda: {"fake": fake})
+
+
+def test_unknown_backend_names_installed_ones_and_the_package(only_fake):
     with pytest.raises(BackendNotFound) as error:
         load_backend(BackendSettings(BACKEND="strype"))
     message = str(error.value)
-    assert "'strype'" in message and "fake" in message and "pip install payproc-stripe" in message
+    assert message == (
+        "unknown payment backend 'strype'. Did you mean 'stripe'? It is not installed: pip install payproc-stripe "
+        "(from a clone of the payproc repository: pip install -e plugins/payproc-stripe). Installed backends: fake"
+    )
+
+
+def test_a_first_party_backend_that_is_not_installed_says_so(only_fake):
+    with pytest.raises(BackendNotFound) as error:
+        load_backend(BackendSettings(BACKEND="razorpay"))
+    message = str(error.value)
+    assert message.startswith("payment backend 'razorpay' is not installed: pip install payproc-razorpay ")
+    assert "pip install -e plugins/payproc-razorpay" in message and "Did you mean" not in message
+
+
+def test_no_package_is_made_up_for_an_unknown_name(only_fake):
+    with pytest.raises(BackendNotFound) as error:
+        load_backend(BackendSettings(BACKEND="adyen"))
+    assert str(error.value) == "unknown payment backend 'adyen'. Installed backends: fake"
 
 
 def test_fake_is_listed_from_metadata():
@@ -27,10 +59,10 @@ def test_fake_is_listed_from_metadata():
 
 def test_djaodjin_paths_map_to_entry_points_with_a_warning():
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.resetwarnings()  # Python's default filters: the warning must pass them
         backend = load_backend(BackendSettings(BACKEND="saas.backends.fake_processor.FakeProcessorBackend"))
     assert backend.name == "fake"
-    assert any(issubclass(w.category, DeprecationWarning) and "'fake'" in str(w.message) for w in caught)
+    assert any(issubclass(w.category, PayprocDeprecationWarning) and "'fake'" in str(w.message) for w in caught)
 
 
 def _module_with(cls: type) -> str:

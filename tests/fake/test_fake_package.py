@@ -62,11 +62,10 @@ def test_the_backend_validates_its_section(account_name):
         load_backend(BackendSettings(BACKEND="fake", ACCOUNT=""), observers=False)
 
 
-def test_configure_accepts_a_plain_section(account_name):
-    impl = FakeBackend()
-    impl.configure(settings=BackendSettings(BACKEND="fake", ACCOUNT=account_name, LATENCY_MS=7))
-    assert isinstance(impl.settings, FakeSettings)
-    assert (impl.settings.ACCOUNT, impl.settings.LATENCY_MS) == (account_name, 7)
+def test_configure_keeps_the_section_the_core_validated(account_name):
+    backend = load_backend(BackendSettings(BACKEND="fake", ACCOUNT=account_name, LATENCY_MS=7), observers=False)
+    assert isinstance(backend.impl.settings, FakeSettings) and backend.impl.settings is backend.settings
+    assert (backend.impl.settings.ACCOUNT, backend.impl.settings.LATENCY_MS) == (account_name, 7)
 
 
 def test_the_webhook_secret_stays_secret(backend, webhook_secret):

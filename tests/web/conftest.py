@@ -46,7 +46,7 @@ def client(payproc_app: Payproc) -> Iterator[object]:
     from payproc.web import create_app
     from starlette.testclient import TestClient
 
-    with TestClient(create_app(payproc_app, default_customer=CUSTOMER)) as test_client:
+    with TestClient(create_app(payproc_app, demo=True, default_customer=CUSTOMER)) as test_client:
         yield test_client
 
 

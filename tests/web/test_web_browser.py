@@ -55,7 +55,7 @@ def browser() -> Iterator[Any]:
 def site(payproc_app, serving) -> Iterator[str]:  # type: ignore[no-untyped-def]
     from payproc.web import create_app
 
-    with serving(create_app(payproc_app, default_customer=CUSTOMER)) as url:
+    with serving(create_app(payproc_app, demo=True, default_customer=CUSTOMER)) as url:
         yield url
 
 

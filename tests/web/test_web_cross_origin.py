@@ -24,7 +24,7 @@ def test_a_cross_site_form_post_cannot_charge_the_card_on_file(client, payproc_a
 def test_same_origin_and_trusted_origins_pass(payproc_app):
     from payproc.web import create_app
 
-    app = create_app(payproc_app, default_customer=CUSTOMER, trusted_origins=["https://shop.example/"])
+    app = create_app(payproc_app, demo=True, default_customer=CUSTOMER, trusted_origins=["https://shop.example/"])
     with TestClient(app) as client:
         body = {"amount": 100, "currency": "usd", "stripeToken": "tok_visa"}
         same = client.post("/api/checkout", json=body, headers={"origin": "http://testserver",

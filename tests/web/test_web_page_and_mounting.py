@@ -35,7 +35,7 @@ def test_assets_and_the_backends_tokenizer_are_served(client):
 def test_without_page_only_the_api_is_served(payproc_app):
     from payproc.web import create_app
 
-    with TestClient(create_app(payproc_app, default_customer=CUSTOMER, page=False)) as client:
+    with TestClient(create_app(payproc_app, demo=True, default_customer=CUSTOMER, page=False)) as client:
         assert client.get("/").status_code == 404
         assert client.get("/api/context").status_code == 200
 
@@ -43,7 +43,7 @@ def test_without_page_only_the_api_is_served(payproc_app):
 def test_mounted_under_a_prefix(payproc_app):
     from payproc.web import create_app
 
-    outer = Starlette(routes=[Mount("/payments", app=create_app(payproc_app, default_customer=CUSTOMER))])
+    outer = Starlette(routes=[Mount("/payments", app=create_app(payproc_app, demo=True, default_customer=CUSTOMER))])
     with TestClient(outer) as client:
         assert client.get("/payments/").status_code == 200
         assert client.get("/payments/static/checkout.js").status_code == 200

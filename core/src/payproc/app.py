@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 
+from . import renewal_plan
 from .backend import Backend, load_backend
 from .db import ChargeRow, Database, Profile
 from .flows import cards, reconcile, refunds, transfers, webhooks
@@ -25,6 +26,7 @@ from .flows import checkout as checkout_flow
 from .flows._common import to_party
 from .ledger import BooksReport, balances, check_books
 from .phone import normalize_phone
+from .renewal_plan import Renewal
 from .settings import Settings, load_settings
 from .types import BankInfo, CardInfo, Party, ProcessorKeys, TransferRecord
 
@@ -175,6 +177,21 @@ class Payproc:
 
     def retrieve_card(self, customer: str) -> CardInfo | None:
         return cards.retrieve_card(self, customer)
+
+    # --- renewals ---------------------------------------------------------------
+
+    def set_renewal(self, customer: str, amount: int, currency: str, due: date) -> Renewal:
+        """Charge ``customer`` ``amount`` (minor units) ``currency`` on the card
+        on file on ``due`` and monthly after (``payproc renewals`` runs them)."""
+        return renewal_plan.set_renewal(self, customer, amount, currency, due)
+
+    def renewal(self, customer: str) -> Renewal | None:
+        """``customer``'s renewal, or ``None``."""
+        return renewal_plan.get_renewal(self, customer)
+
+    def cancel_renewal(self, customer: str) -> Renewal | None:
+        """Stop renewing ``customer``; returns the renewal that was set."""
+        return renewal_plan.cancel_renewal(self, customer)
 
     # --- payouts ----------------------------------------------------------------
 

@@ -18,12 +18,26 @@ __all__ = ["main"]
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .cli_errors import check_sqlite_directory
     from .settings import load_settings
 
     overrides = {}
     if getattr(args, "database_url", None):
         overrides["DATABASE_URL"] = args.database_url
-    return load_settings(**overrides)
+    settings = load_settings(**overrides)
+    check_sqlite_directory(settings.DATABASE_URL)
+    return settings
+
+
+def _existing_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """A Payproc on a database that ``payproc db init`` made: a command that
+    reads or changes charges never creates an empty database."""
+    from .app import Payproc
+    from .cli_errors import require_database
+
+    app = Payproc(_settings(args))
+    require_database(app.db)
+    return app
 
 
 def cmd_backends(args: argparse.Namespace) -> int:
@@ -59,32 +73,57 @@ def cmd_backends(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Load settings, the backend and the database; report every problem."""
-    problems: list[str] = []
-    try:
-        settings = _settings(args)
-    except PayprocError as error:
-        print(f"settings: {error}")
-        return 1
-    print(f"backend: {settings.PROCESSOR.BACKEND}")
-    try:
-        from .backend import load_backend
+    import warnings
 
-        backend = load_backend(settings.PROCESSOR)
-        print(f"  loaded {backend.name} ({len(backend.capabilities)} operations)")
-        if backend.experimental:
-            print("  note: this backend is experimental")
-        describe = getattr(backend.impl, "describe", None)  # optional: what the backend says of its configuration
-        for line in describe() if callable(describe) else ():
-            print(f"  {line}")
-        if not backend.settings.WEBHOOK_SECRET:  # type: ignore[attr-defined]
-            problems.append("PROCESSOR.WEBHOOK_SECRET is not set: every webhook will be refused")
+    from .cli_errors import check_sqlite_directory
+    from .settings import load_settings
+
+    problems: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            settings = load_settings(**({"DATABASE_URL": args.database_url} if args.database_url else {}))
+        except PayprocError as error:
+            print(f"settings: {error}")
+            return 1
+        print(f"backend: {settings.PROCESSOR.BACKEND}")
+        try:
+            from .backend import load_backend
+
+            backend = load_backend(settings.PROCESSOR)
+            print(f"  loaded {backend.name} ({len(backend.capabilities)} operations)")
+            if backend.experimental:
+                print("  note: this backend is experimental")
+            describe = getattr(backend.impl, "describe", None)  # optional: what the backend says of its configuration
+            for line in describe() if callable(describe) else ():
+                print(f"  {line}")
+            if not getattr(backend.settings, "WEBHOOK_SECRET", None):
+                problems.append("PROCESSOR.WEBHOOK_SECRET is not set: every webhook will be refused")
+        except PayprocError as error:
+            problems.append(str(error))
+    deprecations = [str(w.message) for w in caught if issubclass(w.category, (DeprecationWarning, FutureWarning))]
+    warned = [str(w.message) for w in caught if str(w.message) not in deprecations]
+    try:
+        check_sqlite_directory(settings.DATABASE_URL)
     except PayprocError as error:
-        problems.append(str(error))
-    problems += _check_database(settings.DATABASE_URL)
+        problems.append(f"database: {error}")
+    else:
+        problems += _check_database(settings.DATABASE_URL)
+    for message in deprecations:
+        print(f"deprecated: {message}")
+    for message in warned:
+        print(f"warning: {message}")
     for problem in problems:
         print(f"problem: {problem}")
-    print("ok" if not problems else f"{len(problems)} problem(s)")
-    return 1 if problems else 0
+    notes = len(deprecations) + len(warned)
+    if problems:
+        print(f"{len(problems)} problem(s)" + (f", {notes} warning(s)" if notes else ""))
+        return 1
+    if notes:
+        print(f"ok, with {notes} warning(s)" + ("" if not args.strict else ": --strict makes them problems"))
+        return 1 if args.strict else 0
+    print("ok")
+    return 0
 
 
 def _check_database(url: str) -> list[str]:
@@ -119,10 +158,9 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_charges(args: argparse.Namespace) -> int:
-    from .app import Payproc
     from .money import format_money
 
-    app = Payproc(_settings(args))
+    app = _existing_app(args)
     for charge in app.list_charges(state=args.state, limit=args.limit):
         refunded = f", refunded {format_money(charge.amount_refunded, charge.currency)}" if charge.amount_refunded else ""
         print(f"#{charge.id}  {charge.state:<8} {format_money(charge.amount, charge.currency):>14}  "
@@ -132,11 +170,9 @@ def cmd_charges(args: argparse.Namespace) -> int:
 
 def cmd_settle(args: argparse.Namespace) -> int:
     """Settle charges, refunds and payouts; list what stays in progress and why."""
-    from .app import Payproc
-
     from .renewals import default_limiter, limited
 
-    app = Payproc(_settings(args))
+    app = _existing_app(args)
     # under the processor rate limit the renewals keep (shared by every process on PostgreSQL)
     report = limited(app, default_limiter(app)).settle(customer=args.customer)
     for line in report.lines():
@@ -154,22 +190,70 @@ def _utc(text: str, name: str) -> datetime:
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
     """Compare the books with the processor for a period; exit 1 on any difference."""
-    from .app import Payproc
-
     until = _utc(args.until, "until") if args.until else datetime.now(timezone.utc)
     since = _utc(args.since, "since") if args.since else until - timedelta(days=args.days)
-    report = Payproc(_settings(args)).reconcile(since, until)
+    report = _existing_app(args).reconcile(since, until)
     for line in report.lines():
         print(line)
     return 0 if report.balanced else 1
 
 
-def cmd_renewals(args: argparse.Namespace) -> int:
-    from .app import Payproc
-    from .renewals import run_renewals
+FAKE_CARDS_NOTE = ("note: the fake backend keeps cards in the memory of the process that saved them; "
+                   "cards saved by another process are unknown here, so their renewals are declined "
+                   "(card_absent). Run renewals in the process that saved the cards, or on a real backend.")
 
-    summary = run_renewals(Payproc(_settings(args)), concurrency=args.concurrency, rate_limit=args.rate_limit)
+
+def cmd_renewals(args: argparse.Namespace) -> int:
+    from .renewals import RenewalSummary, run_renewals
+
+    app = _existing_app(args)
+    if app.settings.PROCESSOR.BACKEND == "fake":
+        print(FAKE_CARDS_NOTE)
+    summary = RenewalSummary()
+    try:
+        run_renewals(app, concurrency=args.concurrency, rate_limit=args.rate_limit, summary=summary)
+    except KeyboardInterrupt:
+        print(f"interrupted: {summary}", flush=True)
+        print("renewals not started were left due: run it again to finish (no renewal is charged twice)")
+        return 130
     print(summary)
+    return 0
+
+
+def _customer_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    app = _existing_app(args)
+    app.party(args.customer)  # LookupError: no such profile
+    return app
+
+
+def cmd_renewal_set(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .errors import InvalidInput
+    from .money import from_major, normalize_currency
+
+    currency = normalize_currency(args.currency)
+    amount = from_major(args.amount, currency)
+    try:
+        due = date.fromisoformat(args.due) if args.due else date.today()
+    except ValueError:
+        raise InvalidInput(f"--due {args.due!r} is not a date such as 2024-05-31") from None
+    app = _customer_app(args)
+    print(f"renewal set: {app.set_renewal(args.customer, amount, currency, due)}")
+    if app.settings.PROCESSOR.BACKEND == "fake":
+        print(FAKE_CARDS_NOTE)
+    return 0
+
+
+def cmd_renewal_show(args: argparse.Namespace) -> int:
+    renewal = _customer_app(args).renewal(args.customer)
+    print(renewal if renewal is not None else f"{args.customer}: no renewal")
+    return 0
+
+
+def cmd_renewal_cancel(args: argparse.Namespace) -> int:
+    previous = _customer_app(args).cancel_renewal(args.customer)
+    print(f"renewal canceled: {previous}" if previous is not None else f"{args.customer}: no renewal to cancel")
     return 0
 
 
@@ -180,10 +264,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .app import Payproc
     from .web import serve
 
-    serve(Payproc(_settings(args)), host=args.host, port=args.port)
+    serve(_existing_app(args), host=args.host, port=args.port)
     return 0
 
 
@@ -198,7 +281,14 @@ def cmd_new_backend(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ._version import CONTRACT_VERSION, __version__
+    from .cli_errors import DEBUG_ENV
+
     parser = argparse.ArgumentParser(prog="payproc", description="Payments through pluggable processor backends.")
+    parser.add_argument("--version", action="version",
+                        version=f"payproc {__version__} (backend contract {CONTRACT_VERSION})")
+    parser.add_argument("--debug", action="store_true",
+                        help=f"show the traceback of an error (or set {DEBUG_ENV}=1)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, func, help: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
@@ -208,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("backends", cmd_backends, "list installed backends and what each supports")
     check = add("check", cmd_check, "load settings, backend and database; exit non-zero on any problem")
+    check.add_argument("--strict", action="store_true", help="exit non-zero on warnings (deprecated settings) too")
     check.add_argument("--database-url")
     db = add("db", cmd_db, "create, upgrade or inspect the database schema (Alembic migrations)")
     db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -237,10 +328,25 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--until", help="end, excluded (default: now)")
     rec.add_argument("--days", type=int, default=1, help="length of the period without --since (default: 1)")
     rec.add_argument("--database-url")
-    renewals = add("renewals", cmd_renewals, "charge every customer whose renewal is due, on the card on file")
+    renewals = add("renewals", cmd_renewals, "charge every customer whose renewal is due, on the card on file "
+                   "(set/show/cancel: one customer's renewal)")
     renewals.add_argument("--concurrency", type=int)
     renewals.add_argument("--rate-limit", type=float)
     renewals.add_argument("--database-url")
+    plan = renewals.add_subparsers(dest="renewal_command", required=False, metavar="{set,show,cancel}")
+    plan_set = plan.add_parser("set", help="charge a customer AMOUNT CURRENCY on DUE and monthly after")
+    plan_set.set_defaults(func=cmd_renewal_set)
+    plan_set.add_argument("customer", help="profile slug")
+    plan_set.add_argument("amount", help="in the currency's major unit, as people write it: 15.00")
+    plan_set.add_argument("currency", help="ISO 4217 code: usd")
+    plan_set.add_argument("--due", help="first renewal date, YYYY-MM-DD (default: today)")
+    for name, func, text in (("show", cmd_renewal_show, "show a customer's renewal"),
+                             ("cancel", cmd_renewal_cancel, "stop renewing a customer (the card stays on file)")):
+        command = plan.add_parser(name, help=text)
+        command.set_defaults(func=func)
+        command.add_argument("customer", help="profile slug")
+    for command in plan.choices.values():
+        command.add_argument("--database-url", default=argparse.SUPPRESS)
     demo = add("demo", cmd_demo, "run the whole payment story on the fake backend and SQLite")
     demo.add_argument("--db", default="payproc-demo.sqlite3", help="SQLite file to write (default: %(default)s)")
     demo.add_argument("--web", action="store_true", help="serve the demo checkout page on 127.0.0.1")
@@ -256,12 +362,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. A mistake ends in one ``payproc: error:`` line on
+    stderr and exit status 2 (1 for an unexpected error), never in a
+    traceback unless ``--debug`` or ``PAYPROC_DEBUG=1`` asks for it."""
+    from .cli_errors import debug_requested, explain
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except PayprocError as error:
-        print(f"payproc: error: {error}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        if debug_requested(args.debug):
+            raise
+        print("payproc: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if debug_requested(args.debug):
+            raise
+        print(f"payproc: error: {explain(error)}", file=sys.stderr)
+        expected = isinstance(error, (PayprocError, LookupError, ImportError, OSError)) or \
+            type(error).__module__.startswith("sqlalchemy")
+        return 2 if expected else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,14 +1,67 @@
 """``payproc demo``: the whole payment story on the embedded default (the
-fake backend and a SQLite file), told step by step for a newcomer."""
+fake backend and a SQLite file), told step by step for a newcomer.
+
+The core imports no plugin: the fake backend is found like any backend,
+through its entry point, and the module that signs its webhooks is found next
+to the loaded backend class. The demo's SQLite file carries a mark
+(``PRAGMA application_id``), so a rerun replaces the demo's own file and
+refuses to touch any other file.
+"""
 
 from __future__ import annotations
 
+import importlib
 import secrets
+import sqlite3
 from pathlib import Path
+from typing import Any
 
+from .errors import ConfigurationError
 from .money import format_money
 
 DEMO_SECRET = "whsec_demo_" + secrets.token_hex(8)
+
+#: ``PRAGMA application_id`` of a file the demo made ("PYDM").
+DEMO_APPLICATION_ID = 0x5059444D
+
+
+def _made_by_demo(path: Path) -> bool:
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            return bool(connection.execute("PRAGMA application_id").fetchone()[0] == DEMO_APPLICATION_ID)
+        finally:
+            connection.close()
+    except sqlite3.Error:  # not a SQLite file at all
+        return False
+
+
+def prepare_demo_file(path: Path) -> None:
+    """Remove the demo's previous file at ``path``; refuse anything else."""
+    if not path.parent.is_dir():
+        raise ConfigurationError(f"the directory of --db {path} does not exist: create {path.parent} first")
+    if path.is_dir() or (path.exists() and not _made_by_demo(path)):
+        raise ConfigurationError(
+            f"{path} exists and was not made by `payproc demo`: it is left untouched; "
+            "choose another --db path"
+        )
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+
+
+def _mark_demo_file(path: Path) -> None:
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _backend_module(app: Any, name: str) -> Any:
+    """A module of the loaded backend's own package (the fake's ``webhooks``)."""
+    package = type(app.backend.impl).__module__.split(".")[0]
+    return importlib.import_module(f"{package}.{name}")
 
 
 def _say(step: int, text: str) -> None:
@@ -21,11 +74,16 @@ def run_demo(db_path: str = "payproc-demo.sqlite3", *, web: bool = False, port: 
     from .settings import load_settings
 
     if "fake" not in installed_backends():
-        print("The demo runs on the fake backend: pip install payproc-fake")
-        return 1
+        raise ConfigurationError("the demo runs on the fake backend, which is not installed: pip install "
+                                 "payproc-fake (from a clone of the payproc repository: "
+                                 "pip install -e plugins/payproc-fake)")
+    if web:
+        import importlib.util
+
+        if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
+            raise ConfigurationError('`payproc demo --web` needs the web extra: pip install "payproc[web]"')
     path = Path(db_path).resolve()
-    if path.exists():
-        path.unlink()
+    prepare_demo_file(path)
     settings = load_settings(
         DATABASE_URL=f"sqlite:///{path}",
         PROCESSOR={"BACKEND": "fake", "WEBHOOK_SECRET": DEMO_SECRET, "ACCOUNT": f"acct_demo_{secrets.token_hex(4)}"},
@@ -33,6 +91,7 @@ def run_demo(db_path: str = "payproc-demo.sqlite3", *, web: bool = False, port: 
     app = Payproc(settings)
     print(f"payproc demo — fake processor backend, SQLite database {path}")
     _say(1, "Create the database and the four parties of a marketplace payment.")
+    _mark_demo_file(path)
     app.init_db()
     app.add_profile("cowork", "Cowork Space Ltd.", "billing@cowork.example")
     app.add_profile("alice", "Alice Martin", "alice@example.com")
@@ -42,7 +101,7 @@ def run_demo(db_path: str = "payproc-demo.sqlite3", *, web: bool = False, port: 
         from .web import serve
 
         print(f"\nServing the checkout page on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-        serve(app, host="127.0.0.1", port=port)
+        serve(app, host="127.0.0.1", port=port, demo=True)
         return 0
 
     amount, currency = 2000, "usd"
@@ -74,10 +133,9 @@ def run_demo(db_path: str = "payproc-demo.sqlite3", *, web: bool = False, port: 
         print(f"   refunding 50.00 USD more is refused: {error}")
 
     _say(7, "Alice's bank opens a dispute; the processor posts a signed webhook.")
-    from payproc_fake.webhooks import build_event
-
     from .types import EventType
 
+    build_event = _backend_module(app, "webhooks").build_event
     body, headers = build_event(EventType.DISPUTE_CREATED, charge.processor_key or "", secret=DEMO_SECRET)
     outcome = app.handle_webhook(body, headers)
     print(f"   webhook {outcome.event_id}: {outcome.status}; charge is now {app.get_charge(charge.id).state}")

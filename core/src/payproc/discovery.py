@@ -15,7 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from ._version import CONTRACT_VERSION
-from .errors import BackendNotFound, ConfigurationError, ContractMismatch
+from .errors import BackendNotFound, ConfigurationError, ContractMismatch, PayprocDeprecationWarning
 
 __all__ = [
     "BACKEND_GROUP",
@@ -74,26 +74,39 @@ def installed_backends() -> dict[str, BackendEntry]:
     return found
 
 
+def _install_hint(name: str) -> str:
+    return (f"pip install payproc-{name} (from a clone of the payproc repository: "
+            f"pip install -e plugins/payproc-{name})")
+
+
 def _not_found(name: str, installed: dict[str, BackendEntry]) -> BackendNotFound:
+    """Not installed (a first-party backend: how to install it) or unknown
+    (the closest name, and no made-up package to install)."""
     import difflib
 
     names = ", ".join(sorted(installed)) or "none"
-    close = difflib.get_close_matches(name, [*installed, *FIRST_PARTY], n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    package = f"payproc-{close[0] if close else name}"
-    return BackendNotFound(
-        f"unknown payment backend {name!r}.{hint} Installed backends: {names}. "
-        f"To use another processor, install its package, e.g.: pip install {package}"
-    )
+    if name in FIRST_PARTY:
+        return BackendNotFound(
+            f"payment backend {name!r} is not installed: {_install_hint(name)}. Installed backends: {names}"
+        )
+    close = difflib.get_close_matches(name, sorted({*installed, *FIRST_PARTY}), n=1)
+    hint = ""
+    if close and close[0] in installed:
+        hint = f" Did you mean {close[0]!r}?"
+    elif close:
+        hint = f" Did you mean {close[0]!r}? It is not installed: {_install_hint(close[0])}."
+    return BackendNotFound(f"unknown payment backend {name!r}.{hint} Installed backends: {names}")
 
 
 def resolve_backend_name(name: str) -> str:
-    """Map djaodjin-saas dotted paths to entry-point names (with a warning)."""
+    """Map djaodjin-saas dotted paths to entry-point names, with a
+    :class:`~payproc.errors.PayprocDeprecationWarning` (shown by default;
+    ``payproc check`` reports it)."""
     if name in LEGACY_PATHS:
         new = LEGACY_PATHS[name]
         warnings.warn(
-            f"PROCESSOR.BACKEND {name!r} is a djaodjin-saas path; use {new!r}",
-            DeprecationWarning,
+            f"PROCESSOR.BACKEND {name!r} is a djaodjin-saas path, deprecated: use {new!r}",
+            PayprocDeprecationWarning,
             stacklevel=3,
         )
         return new

@@ -42,10 +42,12 @@ __all__ = [
     "NoPaymentMethod",
     "NotSupportedError",
     "OutcomeUnknown",
+    "PayprocDeprecationWarning",
     "PayprocError",
     "ProcessorError",
     "ProcessorSetupError",
     "RefundExceedsRemaining",
+    "SettingsWarning",
     "UnknownCurrency",
     "WebhookVerificationError",
 ]
@@ -211,6 +213,22 @@ class NoPaymentMethod(ProcessorError):
 class WebhookVerificationError(PayprocError):
     """A callback whose signature is missing, malformed, wrong or stale, or
     that arrives when no webhook secret is configured. Answer 400."""
+
+
+# --- warnings ---------------------------------------------------------------
+
+
+class SettingsWarning(UserWarning):
+    """A setting payproc reads but ignores (a djaodjin-saas key it has no use
+    for). Shown by Python's default warning filters."""
+
+
+class PayprocDeprecationWarning(FutureWarning):
+    """A setting that still works but will not (a djaodjin-saas dotted
+    backend path). A :class:`FutureWarning`, not a DeprecationWarning: settings
+    are written by whoever runs the application, and Python's default filters
+    hide DeprecationWarnings raised outside ``__main__``. ``payproc check``
+    reports them too."""
 
 
 def redact(value: Any) -> str:

@@ -228,7 +228,8 @@ def limited(app: Payproc, limiter: Limiter) -> Payproc:
 def run_renewals(app: Payproc, *, today: date | None = None, concurrency: int | None = None,
                  rate_limit: float | None = None, progress: bool = True,
                  limiter: Limiter | None = None, batch_size: int | None = None,
-                 lease: timedelta | None = None, max_batches: int | None = None) -> RenewalSummary:
+                 lease: timedelta | None = None, max_batches: int | None = None,
+                 summary: RenewalSummary | None = None) -> RenewalSummary:
     """Charge every renewal due on or before ``today`` (UTC today by default).
 
     ``concurrency``, ``rate_limit``, ``batch_size`` and ``lease`` default to
@@ -238,6 +239,7 @@ def run_renewals(app: Payproc, *, today: date | None = None, concurrency: int | 
     nothing left, or after ``max_batches`` claims (a task's share). On an interruption (``KeyboardInterrupt``), charges in
     flight finish, the rest are not started (their claims are given back),
     and the exception propagates: run the batch again to finish.
+    Pass ``summary`` to read what was done so far after an interruption.
     """
     started = time.perf_counter()
     today = today or datetime.now(timezone.utc).date()  # noqa: UP017 - Python 3.10
@@ -265,7 +267,7 @@ def run_renewals(app: Payproc, *, today: date | None = None, concurrency: int | 
             claimed += 1
             return claims.claim_renewals(app, today, size, held)
 
-    summary = RenewalSummary()
+    summary = summary if summary is not None else RenewalSummary()
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="payproc-renewal")
     futures: dict[Future[str], _Due] = {}
     try:

@@ -3,16 +3,24 @@
 Sources, highest first: keyword arguments, the environment (``PAYPROC_``
 prefix, ``__`` for nesting: ``PAYPROC_PROCESSOR__BACKEND=stripe``), a ``.env``
 file, a ``payproc.toml`` file. A djaodjin-saas ``SAAS = {...}`` dict is
-accepted as is through :meth:`Settings.from_saas`.
+mapped by :meth:`Settings.from_saas` (see :mod:`payproc.saas`).
 
 Settings are built by :func:`load_settings`, never at import time. The
 ``PROCESSOR`` section is validated twice: once loosely here, then by the
 model the selected backend contributes (its ``settings_model`` hook), so each
-backend checks its own keys with its own rules.
+backend checks its own keys with its own rules
+(:func:`validate_backend_section`). Environment variables arrive lower-cased
+(``PAYPROC_PROCESSOR__TIMEOUT`` gives ``timeout``): the keys of the
+``PROCESSOR`` section are upper-cased in every source before the sources are
+merged, so the environment still overrides ``payproc.toml``, and the
+backend's model receives each key under the name it declares. A key the
+backend does not declare is an error that suggests the closest one.
 """
 
 from __future__ import annotations
 
+import difflib
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,9 +33,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, SettingsWarning
 
-__all__ = ["BackendSettings", "ProcessorSettings", "Settings", "load_settings"]
+__all__ = ["BackendSettings", "ProcessorSection", "ProcessorSettings", "Settings", "SettingsWarning", "load_settings"]
 
 DEFAULT_DATABASE_URL = "sqlite:///payproc.sqlite3"
 
@@ -54,13 +62,21 @@ class BackendSettings(BaseModel):
 ProcessorSettings = BackendSettings
 
 
+class ProcessorSection(BackendSettings):
+    """The ``PROCESSOR`` section as read, before the backend's model gives
+    each key its meaning: ``MODE`` may be a name (``FORWARD``) that only the
+    backend knows, so it is passed through as given."""
+
+    MODE: int | str = 0  # type: ignore[assignment]
+
+
 class RenewalSettings(BaseModel):
     """Batch renewals: how many charges run at once, how many processor calls
     start per second at most (across every process on PostgreSQL), and how
     processes share the due list on PostgreSQL (claimed in batches, each
     held for a lease)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     CONCURRENCY: int = Field(default=8, ge=1, le=256)
     RATE_LIMIT: float = Field(default=25.0, gt=0)
@@ -79,7 +95,7 @@ class RetrySettings(BaseModel):
     """Retries of payment and refund calls whose outcome is unknown (see
     :mod:`payproc.retry`). ``ATTEMPTS = 1`` means no retry."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     ATTEMPTS: int = Field(default=1, ge=1, le=10)
     INITIAL_WAIT: float = Field(default=0.2, gt=0, le=10)
@@ -100,7 +116,7 @@ class Settings(BaseSettings):
     )
 
     PROCESSOR_ID: int = 1
-    PROCESSOR: BackendSettings = Field(default_factory=BackendSettings)
+    PROCESSOR: ProcessorSection = Field(default_factory=ProcessorSection)
     DATABASE_URL: str = DEFAULT_DATABASE_URL
     BROKER: str = "broker"
     RENEWALS: RenewalSettings = Field(default_factory=RenewalSettings)
@@ -116,42 +132,89 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (
-            init_settings,
-            env_settings,
-            dotenv_settings,
-            TomlConfigSettingsSource(settings_cls),
+            _UpperCaseSections(init_settings),
+            _UpperCaseSections(env_settings),
+            _UpperCaseSections(dotenv_settings),
+            _TomlFile(settings_cls),
         )
 
     @classmethod
     def from_saas(cls, saas: Mapping[str, Any], **overrides: Any) -> Settings:
-        """Settings from a djaodjin-saas ``SAAS`` dict, as is.
+        """Settings from a djaodjin-saas ``SAAS`` dict.
 
-        ``PROCESSOR['INSTANCE_PK']`` and a top-level ``PROCESSOR_ID`` both set
-        the processor profile (djaodjin reads only the former; its docs tell
-        readers to set the latter).
+        What maps is mapped (``BROKER['GET_INSTANCE']``, ``PROCESSOR['INSTANCE_PK']``,
+        the dotted backend paths); what payproc does not use is named in one
+        :class:`SettingsWarning` each, with why, attributed to the caller's
+        line. See :mod:`payproc.saas`.
         """
-        values: dict[str, Any] = {}
-        processor = dict(saas.get("PROCESSOR") or {})
-        if "PROCESSOR_ID" in saas:
-            values["PROCESSOR_ID"] = saas["PROCESSOR_ID"]
-        if "INSTANCE_PK" in processor:
-            values["PROCESSOR_ID"] = processor.pop("INSTANCE_PK")
-        if processor:
-            values["PROCESSOR"] = processor
-        if saas.get("PROCESSOR_BACKEND_CALLABLE"):
-            raise ConfigurationError(
-                "SAAS['PROCESSOR_BACKEND_CALLABLE'] (a backend per provider) is not supported by "
-                "payproc yet: one backend serves every provider"
-            )
+        from .saas import map_saas
+
+        values, notices = map_saas(saas)
+        for notice in notices:
+            warnings.warn(notice, SettingsWarning, stacklevel=2)
         values.update(overrides)
         return load_settings(**values)
+
+
+#: The sections whose keys are upper case (the environment lower-cases them).
+_SECTIONS = ("PROCESSOR", "RENEWALS", "RETRIES")
+
+
+def _upper_case_sections(data: dict[str, Any]) -> dict[str, Any]:
+    for name, value in list(data.items()):
+        if name.upper() in _SECTIONS and isinstance(value, Mapping):
+            data[name] = {str(key).upper(): item for key, item in value.items()}
+    return data
+
+
+class _UpperCaseSections(PydanticBaseSettingsSource):
+    """One settings source whose section keys are upper-cased (the
+    environment lower-cases them), so that merging the sources keeps their
+    priority key by key."""
+
+    def __init__(self, inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(inner.settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return self.inner.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        return _upper_case_sections(self.inner())
+
+
+class _TomlFile(TomlConfigSettingsSource):
+    """``payproc.toml``, its ``PROCESSOR`` keys upper-cased like the other sources'."""
+
+    def __call__(self) -> dict[str, Any]:
+        return _upper_case_sections(super().__call__())
+
+
+def _closest(key: str, known: Mapping[str, str]) -> str:
+    close = difflib.get_close_matches(key.upper(), list(known), n=1, cutoff=0.6)
+    if close:
+        return f": did you mean {known[close[0]]!r}?"
+    return f" (its settings: {', '.join(sorted(known.values()))})"
+
+
+def _section_model(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model of the section a nested key belongs to (``RENEWALS``...)."""
+    model: Any = Settings
+    for part in loc[:-1]:
+        field = getattr(model, "model_fields", {}).get(part)
+        model = field.annotation if field is not None else None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
 def _describe(error: ValidationError, prefix: str = "") -> str:
     lines = []
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"])
-        lines.append(f"{prefix}{key}: {item['msg']}")
+        section = _section_model(tuple(item["loc"])) if item["type"] == "extra_forbidden" and not prefix else None
+        if section is not None:
+            lines.append(f"{key} is not a setting{_closest(str(item['loc'][-1]), _known_keys(section))}")
+        else:
+            lines.append(f"{prefix}{key}: {item['msg']}")
     return "; ".join(lines)
 
 
@@ -170,12 +233,46 @@ def load_settings(toml_file: str | Path | None = None, **values: Any) -> Setting
         return Settings(**values)
     except ValidationError as error:
         raise ConfigurationError(f"invalid settings: {_describe(error)}") from None
+    except ValueError as error:  # tomllib.TOMLDecodeError: its message gives the line and column
+        if type(error).__name__ != "TOMLDecodeError":
+            raise
+        name = Path(toml_file if toml_file is not None else Settings.model_config.get("toml_file") or "payproc.toml")
+        raise ConfigurationError(f"{name.resolve()} is not valid TOML: {error}") from None
+
+
+def _known_keys(model: type[BaseModel]) -> dict[str, str]:
+    """Upper-cased key -> the name the model declares (field or alias)."""
+    known: dict[str, str] = {}
+    for name, field in model.model_fields.items():
+        known.setdefault(name.upper(), name)
+        if field.alias:
+            known.setdefault(field.alias.upper(), field.alias)
+    return known
 
 
 def validate_backend_section(model: type[BaseModel], section: BackendSettings) -> BaseModel:
-    """Validate the ``PROCESSOR`` section with the backend's own model."""
-    raw = section.model_dump(exclude_unset=True)
-    raw["BACKEND"] = section.BACKEND
+    """Validate the ``PROCESSOR`` section with the backend's own model.
+
+    Keys are matched to the model's declared names whatever their case (the
+    environment lower-cases them). A key the model does not declare is an
+    error naming the closest declared one: a misspelt ``TIMOUT`` must not
+    leave the default in force silently.
+    """
+    known = _known_keys(model)
+    raw: dict[str, Any] = {}
+    unknown: list[str] = []
+    for key, value in section.model_dump(exclude_unset=True).items():
+        name = known.get(key.upper())
+        if name is None:
+            unknown.append(key)
+        else:
+            raw[name] = value
+    raw[known.get("BACKEND", "BACKEND")] = section.BACKEND
+    if unknown:
+        raise ConfigurationError("; ".join(
+            f"PROCESSOR.{key} is not a setting of backend {section.BACKEND!r}{_closest(key, known)}"
+            for key in sorted(unknown)
+        ))
     try:
         return model.model_validate(raw)
     except ValidationError as error:

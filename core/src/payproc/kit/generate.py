@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import re
+import sys
 from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # importlib.abc.Traversable is deprecated and gone in Python 3.14.
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
 
 from .._version import CONTRACT_VERSION, __version__
 from ..errors import InvalidInput

@@ -1,30 +1,36 @@
 """The Starlette application: :func:`create_app`.
 
-Routes, relative to where the app is mounted:
+Routes, relative to where the app is mounted, and when they exist:
 
-=================================  ==========================================================
-``GET  /``                         the demo checkout page (``page=True``)
-``GET  /api/context``              backend, token field, scripts, public values for the page
-``POST /api/context``              same, with an amount: records the charge, returns its key
-``POST /api/checkout``             pay: token in the backend's token field, or card on file
-``GET  /api/checkout/{key}``       the purchase with that idempotency key (polled; settles it)
-``GET  /api/charges``              latest charges (``?customer=``, ``?state=``)
-``GET  /api/charges/{id}``         one charge with its receipt
-``POST /api/charges/{id}/refunds`` refund all that is left, or ``amount`` / ``amount_major``
-``GET  /api/ledger``               balances, whether the books balance, latest ledger rows
-``GET|POST|DELETE /api/card``      the customer's card on file
-``POST /webhooks/{backend}``       the processor's callbacks (raw body, signature checked)
-``GET  /static/…``                 the page's CSS and JavaScript
-``GET  /backends/{backend}/…``     the backend package's ``static/`` files (its browser script)
-=================================  ==========================================================
+=======
+=================================  ===========================================================  ====================
+``POST /webhooks/{backend}``       the processor's callbacks (raw body, signature checked)      always
+``GET  /api/context``              backend, token field, scripts, public values for the page    always
+``POST /api/context``              same, with an amount: records the charge, returns its key    always
+``POST /api/checkout``             pay: token in the backend's token field, or card on file     always
+``GET  /api/checkout/{key}``       the purchase with that idempotency key (polled; settles it)  always
+``GET  /backends/{backend}/…``     the backend package's ``static/`` files (its browser script) always
+``GET|POST|DELETE /api/card``      the customer's card on file                                  ``customer_of``
+``GET  /api/charges``              latest charges (``?customer=``, ``?state=``)                 ``authorize``
+``GET  /api/charges/{id}``         one charge with its receipt                                  ``authorize``
+``POST /api/charges/{id}/refunds`` refund all that is left, or ``amount`` / ``amount_major``    ``authorize``
+``GET  /api/ledger``               balances, whether the books balance, latest ledger rows      ``authorize``
+``GET  /``, ``/static/…``          the demo checkout page, its CSS and JavaScript               ``demo``
+=================================  ===========================================================  ====================
+
+The URL to give the processor (its dashboard's webhook setting) is
+``https://<your host>/<where the app is mounted>/webhooks/<backend>``, e.g.
+``https://shop.example/payments/webhooks/stripe``.
 
 Who is paying is the application's business: pass ``customer_of`` (a
 function of the request returning a profile slug, typically from the
-session). Without it the customer is the posted ``customer`` field or
-``default_customer`` — fine for the demo on loopback, not for production.
-Refunds, the charges list and the ledger are back-office operations: mount
-the app behind the application's authentication. Cross-site browser requests
-to the endpoints that change something are refused (403; see
+session). Without it the customer is the posted ``customer`` field, and the
+card-on-file endpoint does not exist (anyone could read or delete anyone's
+card). The charges list, refunds and the ledger are back-office operations:
+they exist only with an ``authorize`` callable (see :mod:`payproc.web.auth`).
+``demo=True`` (``payproc demo --web`` only) serves everything, unauthenticated,
+with ``default_customer``, and the demo page. Cross-site browser requests to
+the endpoints that change something are refused (403; see
 :mod:`payproc.web.origin`); list other sites of yours in ``trusted_origins``.
 """
 
@@ -42,6 +48,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..app import Payproc
+from .auth import Authorizer, guarded
 from .endpoints import CustomerResolver, Endpoints
 from ..webhook_inbox import StoredWebhook
 from .webhooks import WebhookEndpoint
@@ -87,32 +94,51 @@ def create_app(
     payproc_app: Payproc,
     *,
     customer_of: CustomerResolver | None = None,
+    authorize: Authorizer | None = None,
+    demo: bool = False,
     default_customer: str | None = None,
     default_currency: str = "usd",
     trusted_origins: Collection[str] = (),
-    page: bool = True,
+    page: bool | None = None,
     debug: bool = False,
     defer_webhooks: Callable[[StoredWebhook], object] | None = None,
 ) -> Starlette:
-    """A Starlette app serving payproc's checkout and webhook endpoints for
-    ``payproc_app`` (and the demo checkout page when ``page``). It does not
-    touch the database until a request comes: call ``payproc_app.init_db()``
-    yourself. ``defer_webhooks``: verify and store webhook deliveries, then
-    hand them to a task (:class:`~payproc.web.webhooks.WebhookEndpoint`)."""
+    """A Starlette app serving payproc's webhook and checkout endpoints for
+    ``payproc_app``; the card-on-file endpoint with ``customer_of``; the
+    back-office endpoints with ``authorize``; everything and the demo page
+    with ``demo`` (``page`` overrides whether the page is served). It does
+    not touch the database until a request comes: call
+    ``payproc_app.init_db()`` yourself. ``defer_webhooks``: verify and store
+    webhook deliveries, then hand them to a task
+    (:class:`~payproc.web.webhooks.WebhookEndpoint`)."""
+    if default_customer is not None and not demo and customer_of is None:
+        # a fixed payer is the demo's convenience; in production it would charge one profile for everyone
+        raise ValueError("default_customer is for demo=True; pass customer_of to say who pays")
     endpoints = Endpoints(payproc_app, customer_of=customer_of, default_customer=default_customer,
                           default_currency=default_currency, trusted_origins=trusted_origins)
     routes: list[Any] = [
         Route("/api/context", endpoints.context, methods=["GET", "POST"]),
         Route("/api/checkout", endpoints.checkout, methods=["POST"]),
         Route("/api/checkout/{key}", endpoints.purchase, methods=["GET"]),
-        Route("/api/charges", endpoints.charges, methods=["GET"]),
-        Route("/api/charges/{charge_id:int}", endpoints.charge, methods=["GET"]),
-        Route("/api/charges/{charge_id:int}/refunds", endpoints.refund, methods=["POST"]),
-        Route("/api/ledger", endpoints.ledger, methods=["GET"]),
-        Route("/api/card", endpoints.card, methods=["GET", "POST", "DELETE"]),
         Route("/webhooks/{backend}", WebhookEndpoint(payproc_app, defer_webhooks).handle, methods=["POST"]),
     ]
-    if page:
+    if customer_of is not None or demo:
+        routes.append(Route("/api/card", endpoints.card, methods=["GET", "POST", "DELETE"]))
+    if authorize is not None or demo:
+        def back_office(handler: Any, operation: str) -> Any:
+            return handler if authorize is None else guarded(handler, operation, authorize)
+
+        routes += [
+            Route("/api/charges", back_office(endpoints.charges, "charges.list"), methods=["GET"]),
+            Route("/api/charges/{charge_id:int}", back_office(endpoints.charge, "charges.read"), methods=["GET"]),
+            Route("/api/charges/{charge_id:int}/refunds", back_office(endpoints.refund, "charges.refund"),
+                  methods=["POST"]),
+            Route("/api/ledger", back_office(endpoints.ledger, "ledger.read"), methods=["GET"]),
+        ]
+    backend_static = _backend_static(payproc_app)
+    if backend_static is not None:
+        routes.append(backend_static)
+    if demo if page is None else page:
         async def checkout_page(request: Request) -> Response:
             return Response(_page_text(), media_type="text/html; charset=utf-8", headers={
                 "Content-Security-Policy": _content_security_policy(payproc_app),
@@ -122,9 +148,6 @@ def create_app(
 
         routes.append(Route("/", checkout_page, methods=["GET"]))
         routes.append(Mount("/static", app=StaticFiles(packages=[(STATIC_PACKAGE, "static")]), name="static"))
-        backend_static = _backend_static(payproc_app)
-        if backend_static is not None:
-            routes.append(backend_static)
     web = Starlette(debug=debug, routes=routes)
     web.state.payproc = payproc_app
     return web

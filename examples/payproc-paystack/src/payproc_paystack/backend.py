@@ -115,9 +115,9 @@ class PaystackBackend:
         return PaystackBackendSettings
 
     @hookimpl
-    def configure(self, settings: BaseModel) -> None:
-        """Keep the validated settings; the HTTP client is built on first use."""
-        assert isinstance(settings, PaystackBackendSettings)
+    def configure(self, settings: PaystackBackendSettings) -> None:
+        """Keep the settings the core validated with :meth:`settings_model`;
+        the HTTP client is built on first use."""
         self.settings, self._client = settings, None
 
     @hookimpl

@@ -195,12 +195,10 @@ class FakeBackend:
         return FakeSettings
 
     @hookimpl
-    def configure(self, settings: BaseModel) -> None:
+    def configure(self, settings: FakeSettings) -> None:
+        """``settings`` is the core's validated :class:`FakeSettings`."""
         from .processor import get_account
-        from .settings import FakeSettings
 
-        if not isinstance(settings, FakeSettings):
-            settings = FakeSettings.model_validate(settings.model_dump())
         self.settings = settings
         if settings.WEBHOOK_SECRET is not None:
             # Registering the endpoint: the processor now signs with it.

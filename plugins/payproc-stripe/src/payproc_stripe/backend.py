@@ -73,12 +73,9 @@ class StripeBackend:
         return StripeSettings
 
     @hookimpl
-    def configure(self, settings: BaseModel) -> None:
-        from .settings import StripeSettings
-
-        self._settings = settings if isinstance(settings, StripeSettings) else StripeSettings.model_validate(
-            settings.model_dump()
-        )
+    def configure(self, settings: StripeSettings) -> None:
+        """``settings`` is the core's validated :class:`StripeSettings`."""
+        self._settings = settings
         self._parts.clear()
 
     @property
