@@ -6,6 +6,7 @@ import pytest
 from coreapp import WEBHOOK_SECRET
 from payproc.db import LedgerRow, WebhookEventRow
 from payproc.errors import (
+    InsufficientFunds,
     CardError,
     InvalidAmount,
     InvalidStateTransition,
@@ -13,6 +14,7 @@ from payproc.errors import (
     RefundExceedsRemaining,
     WebhookVerificationError,
 )
+from payproc.money import format_money
 from payproc.types import EventType
 from payproc_fake.webhooks import build_event
 from sqlalchemy import func, select
@@ -41,8 +43,11 @@ def test_partial_then_full_refund(app, paid):
 def test_refund_above_what_is_left_is_refused_before_the_processor(app, paid, account):
     app.refund(paid.id, 1500)
     rows = ledger_rows(app)
-    with pytest.raises(RefundExceedsRemaining, match="only 500 is left"):
+    with pytest.raises(RefundExceedsRemaining) as error:
         app.refund(paid.id, 501)
+    assert str(error.value) == f"cannot refund 5.01 USD of charge {paid.id}: only 5.00 USD is left"
+    assert (error.value.charge_id, error.value.amount, error.value.remaining, error.value.currency) == (
+        paid.id, 501, 500, "usd")
     assert ledger_rows(app) == rows
     assert account.retrieve_charge(paid.processor_key).amount_refunded == 1500
 
@@ -146,8 +151,11 @@ def test_transfers_and_reconciliation(app, paid):
     assert record.amount == 1000
     assert app.reconcile_transfers("cowork") == []  # already booked
     assert app.balances()[("cowork", "Withdraw", "usd")] == 1000
-    with pytest.raises(Exception, match="available"):
+    funds = app.balances()[("cowork", "Funds", "usd")]
+    with pytest.raises(InsufficientFunds) as error:
         app.create_transfer("cowork", 5000, "usd")
+    assert str(error.value) == f"cowork has {format_money(funds, 'usd')} available; cannot pay out 50.00 USD"
+    assert (error.value.amount, error.value.available, error.value.fee, error.value.currency) == (5000, funds, 0, "usd")
     assert app.check_books().balanced
 
 
@@ -184,7 +192,7 @@ def test_the_payout_fee_is_booked_and_counted_against_the_funds(tmp_path):
     app.checkout("alice", 2000, "usd", "tok_visa", provider="cowork")
     app.set_processor_keys("cowork", ProcessorKeys(deposit_key="acct_cowork"))
     funds = app.balances()[("cowork", "Funds", "usd")]
-    with pytest.raises(Exception, match="payout fee of 19"):
+    with pytest.raises(InsufficientFunds, match=r"plus a payout fee of 0\.19 USD"):
         app.create_transfer("cowork", funds, "usd")
     app.create_transfer("cowork", 1000, "usd")
     balances = app.balances()

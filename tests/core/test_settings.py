@@ -29,9 +29,9 @@ def test_saas_dict_as_is():
 
 def test_invalid_settings_name_the_key_not_the_value():
     with pytest.raises(ConfigurationError) as error:
-        load_settings(PROCESSOR_ID="not-a-number", PROCESSOR={"MODE": "sk_live_leak"})
+        load_settings(PROCESSOR_ID="not-a-number", PROCESSOR={"USE_PLATFORM_KEYS": "sk_live_leak"})
     message = str(error.value)
-    assert "PROCESSOR_ID" in message and "PROCESSOR.MODE" in message and "sk_live_leak" not in message
+    assert "PROCESSOR_ID" in message and "PROCESSOR.USE_PLATFORM_KEYS" in message and "sk_live_leak" not in message
 
 
 def test_backend_validates_its_own_section():

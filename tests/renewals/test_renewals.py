@@ -265,7 +265,7 @@ def test_progress_bar_and_summary_text(
     add_customers(2)
     summary = run_renewals(app, today=TODAY, concurrency=2, rate_limit=1000, progress=True)
     assert "2/2" in capsys.readouterr().err
-    assert str(summary).startswith("2 charged (3000 usd), 0 declined, 0 unknown, 0 skipped, 0 failed")
+    assert str(summary).startswith("2 charged (30.00 USD), 0 declined, 0 unknown, 0 skipped, 0 failed")
 
 
 def test_next_due_keeps_the_day_or_clamps_to_the_month_end() -> None:

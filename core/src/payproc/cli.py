@@ -220,12 +220,6 @@ def cmd_renewals(args: argparse.Namespace) -> int:
     return 0
 
 
-def _customer_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    app = _existing_app(args)
-    app.party(args.customer)  # LookupError: no such profile
-    return app
-
-
 def cmd_renewal_set(args: argparse.Namespace) -> int:
     from datetime import date
 
@@ -238,7 +232,7 @@ def cmd_renewal_set(args: argparse.Namespace) -> int:
         due = date.fromisoformat(args.due) if args.due else date.today()
     except ValueError:
         raise InvalidInput(f"--due {args.due!r} is not a date such as 2024-05-31") from None
-    app = _customer_app(args)
+    app = _existing_app(args)
     print(f"renewal set: {app.set_renewal(args.customer, amount, currency, due)}")
     if app.settings.PROCESSOR.BACKEND == "fake":
         print(FAKE_CARDS_NOTE)
@@ -246,13 +240,13 @@ def cmd_renewal_set(args: argparse.Namespace) -> int:
 
 
 def cmd_renewal_show(args: argparse.Namespace) -> int:
-    renewal = _customer_app(args).renewal(args.customer)
+    renewal = _existing_app(args).renewal(args.customer)
     print(renewal if renewal is not None else f"{args.customer}: no renewal")
     return 0
 
 
 def cmd_renewal_cancel(args: argparse.Namespace) -> int:
-    previous = _customer_app(args).cancel_renewal(args.customer)
+    previous = _existing_app(args).cancel_renewal(args.customer)
     print(f"renewal canceled: {previous}" if previous is not None else f"{args.customer}: no renewal to cancel")
     return 0
 
@@ -264,7 +258,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .web import serve
+    from .web import serve  # first: without the web extra, say so before anything else
 
     serve(_existing_app(args), host=args.host, port=args.port)
     return 0

@@ -41,8 +41,12 @@ def explain(error: BaseException) -> str:
             return f'a PostgreSQL DATABASE_URL needs psycopg: pip install "payproc[postgres]" ({error})'
         if extra == "web":
             return f'this command serves HTTP and needs the web extra: pip install "payproc[web]" ({error})'
+    if isinstance(error, ImportError) and not isinstance(error, ModuleNotFoundError) and "extra" in str(error):
+        return str(error)  # payproc.web's own "needs the web extra"
+    if isinstance(error, KeyError) and error.args:
+        return str(error.args[0])
     if isinstance(error, (FileExistsError, LookupError)):
-        return str(error).strip("'\"")
+        return str(error)
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     if isinstance(error, ArgumentError):
@@ -50,7 +54,7 @@ def explain(error: BaseException) -> str:
     if isinstance(error, SQLAlchemyError):
         cause = getattr(error, "orig", None) or error
         first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-        return f"the database refused: {first}"
+        return f"cannot use the database: {first}"
     return f"{type(error).__name__}: {error} (run with --debug or {DEBUG_ENV}=1 for the traceback)"
 
 

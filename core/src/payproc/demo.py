@@ -26,14 +26,15 @@ DEMO_APPLICATION_ID = 0x5059444D
 
 
 def _made_by_demo(path: Path) -> bool:
+    """Read the mark from the SQLite header (bytes 68-71) without opening
+    the file as a database: opening it would touch its WAL index."""
     try:
-        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-        try:
-            return bool(connection.execute("PRAGMA application_id").fetchone()[0] == DEMO_APPLICATION_ID)
-        finally:
-            connection.close()
-    except sqlite3.Error:  # not a SQLite file at all
+        with path.open("rb") as file:
+            header = file.read(72)
+    except OSError:
         return False
+    return (len(header) == 72 and header.startswith(b"SQLite format 3\x00")
+            and int.from_bytes(header[68:72], "big") == DEMO_APPLICATION_ID)
 
 
 def prepare_demo_file(path: Path) -> None:
@@ -78,10 +79,12 @@ def run_demo(db_path: str = "payproc-demo.sqlite3", *, web: bool = False, port: 
                                  "payproc-fake (from a clone of the payproc repository: "
                                  "pip install -e plugins/payproc-fake)")
     if web:
-        import importlib.util
+        try:
+            import uvicorn  # noqa: F401
 
-        if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
-            raise ConfigurationError('`payproc demo --web` needs the web extra: pip install "payproc[web]"')
+            from . import web as _web  # noqa: F401
+        except ImportError:
+            raise ConfigurationError('`payproc demo --web` needs the web extra: pip install "payproc[web]"') from None
     path = Path(db_path).resolve()
     prepare_demo_file(path)
     settings = load_settings(

@@ -35,6 +35,7 @@ __all__ = [
     "ContractMismatch",
     "DatabaseOutOfDate",
     "IrreversibleMigration",
+    "InsufficientFunds",
     "InvalidAmount",
     "InvalidInput",
     "InvalidStateTransition",
@@ -122,7 +123,31 @@ class CardDataRefused(InvalidInput):
 
 class RefundExceedsRemaining(InvalidInput):
     """A refund larger than what is left of the charge; refused before the
-    processor is called."""
+    processor is called. ``amount`` (asked) and ``remaining`` are in minor
+    units of ``currency``; the message shows them as people read them."""
+
+    def __init__(self, message: str, *, charge_id: int | None = None, amount: int | None = None,
+                 remaining: int | None = None, currency: str | None = None) -> None:
+        super().__init__(message)
+        self.charge_id = charge_id
+        self.amount = amount
+        self.remaining = remaining
+        self.currency = currency
+
+
+class InsufficientFunds(InvalidInput):
+    """A payout larger than the provider's available funds (minus the
+    payout fee); refused before the processor is called. Figures in minor
+    units of ``currency``."""
+
+    def __init__(self, message: str, *, provider: str, amount: int, fee: int, available: int,
+                 currency: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.amount = amount
+        self.fee = fee
+        self.available = available
+        self.currency = currency
 
 
 class InvalidStateTransition(PayprocError):
@@ -194,7 +219,14 @@ class OutcomeUnknown(ProcessorError):
 
 class IntegrityMismatch(ProcessorError):
     """The processor's answer does not match the request (another amount or
-    currency). The charge is not marked done."""
+    currency). The charge is not marked done. When the core detects it,
+    ``expected`` and ``answered`` are the (minor units, currency) pairs."""
+
+    def __init__(self, message: str, *, expected: tuple[int, str] | None = None,
+                 answered: tuple[int, str] | None = None, backend_except: BaseException | None = None) -> None:
+        super().__init__(message, backend_except=backend_except)
+        self.expected = expected
+        self.answered = answered
 
 
 class NoPaymentMethod(ProcessorError):

@@ -23,6 +23,7 @@ __all__ = [
     "MAX_AMOUNT",
     "Money",
     "format_money",
+    "money_text",
     "from_major",
     "minor_digits",
     "normalize_currency",
@@ -124,6 +125,16 @@ def format_money(amount: int, currency: str) -> str:
     (balances may be negative)."""
     sign = "-" if isinstance(amount, int) and not isinstance(amount, bool) and amount < 0 else ""
     return f"{sign}{to_major(abs(amount) if sign else amount, currency)} {currency.upper()}"
+
+
+def money_text(amount: object, currency: object) -> str:
+    """:func:`format_money` for messages about figures that may be wrong (a
+    processor's answer, a caller's bad input): the raw figures when they are
+    not a valid amount and currency, never an exception."""
+    try:
+        return format_money(amount, currency)  # type: ignore[arg-type]
+    except (InvalidAmount, UnknownCurrency, TypeError, AttributeError):
+        return f"{amount} {currency} (minor units)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ from .errors import (
     ProcessorSetupError,
 )
 from .flows._common import LOGGER, rowcount, to_party
+from .money import money_text
 from .ratelimit import DatabaseRateLimiter, LimitedBackend, Limiter, TokenBucket
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class RenewalSummary:
         return self.charged + self.declined + self.unknown + self.skipped + self.failed
 
     def __str__(self) -> str:
-        money = ", ".join(f"{amount} {unit}" for unit, amount in sorted(self.amounts.items())) or "nothing"
+        money = ", ".join(money_text(amount, unit) for unit, amount in sorted(self.amounts.items())) or "nothing"
         return (f"{self.charged} charged ({money}), {self.declined} declined, {self.unknown} unknown, "
                 f"{self.skipped} skipped, {self.failed} failed in {self.elapsed:.1f}s")
 

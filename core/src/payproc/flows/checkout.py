@@ -37,7 +37,7 @@ from ..errors import (
     ProcessorSetupError,
 )
 from ..guards import refuse_card_data
-from ..money import normalize_currency, validate_amount
+from ..money import money_text, normalize_currency, validate_amount
 from ..types import ChargeStatus, Party, PaymentContext, PaymentRequest, PaymentResult, Receipt
 from . import _common as common
 from ..retry import call_with_retries
@@ -132,7 +132,7 @@ def _charge_for_key(
     ):
         raise InvalidInput(
             f"idempotency key {key!r} was used for another charge "
-            f"({charge.amount} {charge.currency}); use a new key for a new payment"
+            f"({money_text(charge.amount, charge.currency)}); use a new key for a new payment"
         )
     return charge
 
@@ -165,7 +165,8 @@ def checkout(
     amount, currency = _validate(amount, currency, app)
     validate_amount(broker_fee_amount, allow_zero=True, what="broker_fee_amount")
     if broker_fee_amount > amount:
-        raise InvalidInput(f"broker_fee_amount {broker_fee_amount} is more than the amount {amount}")
+        raise InvalidInput(f"broker_fee_amount {money_text(broker_fee_amount, currency)} is more than the amount "
+                           f"{money_text(amount, currency)}")
     if token is not None and (not isinstance(token, str) or not token.strip()):
         raise InvalidInput("token must be a non-empty processor token string")
     refuse_card_data(token, {
@@ -279,8 +280,9 @@ def record_result(
             charge.id, result.processor_key, result.amount, result.currency, charge.amount, charge.currency,
         )
         raise IntegrityMismatch(
-            f"the processor charged {result.amount} {result.currency} for charge {charge.id} "
-            f"of {charge.amount} {charge.currency}; it is not marked done and needs review"
+            f"the processor charged {money_text(result.amount, result.currency)} for charge {charge.id} "
+            f"of {money_text(charge.amount, charge.currency)}; it is not marked done and needs review",
+            expected=(charge.amount, charge.currency), answered=(result.amount, result.currency),
         )
     if result.status != ChargeStatus.SUCCEEDED:
         with app.db.transaction() as session:

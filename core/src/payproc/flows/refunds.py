@@ -26,7 +26,7 @@ from .. import ledger
 from ..db.models import ChargeRow, ChargeState, LedgerRow, RefundRow, RefundState
 from ..errors import InvalidInput, OutcomeUnknown, ProcessorError, RefundExceedsRemaining
 from ..guards import refuse_card_data
-from ..money import validate_amount
+from ..money import money_text, validate_amount
 from ..retry import call_with_retries
 from ..types import ChargeRef, RefundInfo, RefundRef, RefundResult, RefundStatus, WebhookEvent
 from . import _common as common
@@ -65,7 +65,8 @@ def refund(app: Payproc, charge_id: int, amount: int | None = None, *, idempoten
                 if existing.charge_id != charge.id or (amount is not None and amount != existing.amount):
                     raise InvalidInput(
                         f"idempotency key {idempotency_key!r} was used for another refund "
-                        f"({existing.amount} of charge {existing.charge_id}); use a new key for a new refund")
+                        f"({money_text(existing.amount, charge.currency)} of charge {existing.charge_id}); "
+                        "use a new key for a new refund")
                 retry = existing.state == RefundState.PENDING
         else:
             existing, retry = None, False
@@ -82,11 +83,14 @@ def _record_pending(session: Session, charge: ChargeRow, amount: int | None, key
     common.require_state(charge, ChargeState.DONE, action="refund")
     left = charge.amount - charge.amount_refunded - _in_flight(session, charge.id)
     if amount is None and left <= 0:
-        raise RefundExceedsRemaining(f"nothing is left to refund of charge {charge.id}")
+        raise RefundExceedsRemaining(f"nothing is left to refund of charge {charge.id}",
+                                     charge_id=charge.id, remaining=0, currency=charge.currency)
     amount = left if amount is None else amount
     if amount > left:
         raise RefundExceedsRemaining(
-            f"cannot refund {amount} {charge.currency} of charge {charge.id}: only {left} is left"
+            f"cannot refund {money_text(amount, charge.currency)} of charge {charge.id}: "
+            f"only {money_text(left, charge.currency)} is left",
+            charge_id=charge.id, amount=amount, remaining=left, currency=charge.currency,
         )
     broker_left = charge.broker_fee_amount * (charge.amount - charge.amount_refunded) // charge.amount
     broker_amount = broker_left if amount == left else charge.broker_fee_amount * amount // charge.amount

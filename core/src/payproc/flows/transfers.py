@@ -24,8 +24,8 @@ from sqlalchemy import func, insert, select, update
 
 from .. import ledger
 from ..db.models import LedgerRow, Profile, TransferRow, TransferState
-from ..errors import InvalidInput, OutcomeUnknown, ProcessorError
-from ..money import normalize_currency, validate_amount
+from ..errors import InsufficientFunds, InvalidInput, OutcomeUnknown, ProcessorError
+from ..money import money_text, normalize_currency, validate_amount
 from ..types import BankInfo, EventType, Party, TransferRecord, TransferRef, TransferStatus, WebhookEvent
 from . import _common as common
 
@@ -125,8 +125,11 @@ def _reserve(app: Payproc, session: Session, prov: Profile, amount: int, currenc
     provider's payout lock)."""
     funds = available_funds(session, prov.id, currency)
     if amount + fee > funds:
-        fee_text = f" plus a payout fee of {fee}" if fee else ""
-        raise InvalidInput(f"{prov.slug} has {funds} {currency} available; cannot pay out {amount}{fee_text}")
+        fee_text = f" plus a payout fee of {money_text(fee, currency)}" if fee else ""
+        raise InsufficientFunds(
+            f"{prov.slug} has {money_text(funds, currency)} available; "
+            f"cannot pay out {money_text(amount, currency)}{fee_text}",
+            provider=prov.slug, amount=amount, fee=fee, available=funds, currency=currency)
     row = TransferRow(provider_id=prov.id, idempotency_key=key, state=TransferState.PENDING, amount=amount,
                       currency=currency, description=descr or "", created_at=common.now())
     session.add(row)
@@ -139,8 +142,8 @@ def _existing(session: Session, prov: Profile, amount: int, currency: str, key: 
     if key is not None:
         row = session.scalar(select(TransferRow).where(TransferRow.idempotency_key == key))
         if row is not None and (row.provider_id, row.amount, row.currency) != (prov.id, amount, currency):
-            raise InvalidInput(f"idempotency key {key!r} was used for another payout ({row.amount} {row.currency}); "
-                               "use a new key for a new payout")
+            raise InvalidInput(f"idempotency key {key!r} was used for another payout "
+                               f"({money_text(row.amount, row.currency)}); use a new key for a new payout")
         return row
     # No key: a retry of a payout whose answer was lost reuses it.
     return session.scalar(select(TransferRow).where(
