@@ -335,7 +335,7 @@ def lowest(session: nox.Session, plugin: str) -> None:
         # starlette 0.37's TestClient passes app= to httpx.Client, which httpx 0.28 removed:
         # a test tool's limit, not payproc's, so the test tool is held back here.
         extras, requirements = "postgres,web", (*TEST_REQUIREMENTS, *WEB_TEST_REQUIREMENTS, "httpx<0.28")
-        paths: tuple[str, ...] = ("tests/core", "tests/renewals", "tests/web", "tests/fake")
+        paths: tuple[str, ...] = ("tests/core", "tests/renewals", "tests/web", "tests/fake", "tests/migrations")
     else:
         extras, requirements = "", TEST_REQUIREMENTS + PLUGINS[plugin]
         paths = (f"tests/{plugin}",)
