@@ -194,9 +194,10 @@ class Payments:
                 route, self.api.v1.payment_intents.create, params=params, idempotency_key=request.idempotency_key
             )
         except CardError as error:
-            intent = _unauthenticated_intent(error) if request.off_session else None
-            if intent is None:
+            waiting = _unauthenticated_intent(error) if request.off_session else None
+            if waiting is None:
                 raise
+            intent = waiting
             # Off session, the card wants its holder: the PaymentIntent waits for them to confirm it on session.
         return payment_result(intent, request.amount, request.currency, route.account)
 

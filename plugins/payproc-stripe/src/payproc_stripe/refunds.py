@@ -74,7 +74,8 @@ class Refunds:
         if currency != charge.currency or refunded != amount:
             raise IntegrityMismatch(f"Stripe refunded {refunded} {currency} for a refund of {amount} {charge.currency}")
         fee_refunded = 0
-        stripe_charge = refund.get("charge") if isinstance(refund.get("charge"), dict) else {}
+        expanded = refund.get("charge")
+        stripe_charge: dict[str, Any] = expanded if isinstance(expanded, dict) else {}
         fee = stripe_charge.get("application_fee")
         fee_id = fee.get("id") if isinstance(fee, dict) else fee
         if broker_amount > 0 and fee_id:

@@ -142,9 +142,10 @@ class Settling:
             backend = getattr(error, "backend_except", None)
             if getattr(backend, "code", None) != "payment_intent_unexpected_state":
                 raise
-            intent = self.intent(charge, intent_id)  # it moved on (paid, processing): say what it is now
-            if intent is None:
+            current = self.intent(charge, intent_id)  # it moved on (paid, processing): say what it is now
+            if current is None:
                 raise
+            intent = current
         return intent_info(intent, route.account)
 
     def list_payments(self, route: Route, since: datetime, until: datetime) -> Sequence[ChargeInfo]:
