@@ -106,9 +106,10 @@ def test_signature_is_checked_against_the_stored_order_not_the_browsers(backend,
 def test_payment_of_another_amount_is_refused_before_capture(backend, backdoor, subscriber, key, fake):
     context = context_for(backend, subscriber, 50000, "inr", key)
     token, fields = backdoor.pay(context, 50000, "inr")
-    with pytest.raises(IntegrityMismatch):
+    with pytest.raises(IntegrityMismatch, match=r"is for 500\.00 INR, not 400\.00 INR") as caught:
         backend.call("create_payment", request=request_for(subscriber, 40000, "inr", key, token, dict(fields)),
                      reference=context.reference)
+    assert (caught.value.expected, caught.value.answered) == ((40000, "inr"), (50000, "inr"))
     assert fake.state.payments[token]["status"] == "authorized"
 
 

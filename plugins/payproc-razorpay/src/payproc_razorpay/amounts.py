@@ -18,11 +18,12 @@ idempotency key to a stable receipt of at most that length.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from payproc.errors import InvalidAmount
+from payproc.errors import IntegrityMismatch, InvalidAmount, PayprocError
 from payproc.money import format_money, minor_digits, normalize_currency, validate_amount
 
-__all__ = ["MAX_RECEIPT", "check_amount", "minimum_amount", "receipt_for"]
+__all__ = ["MAX_RECEIPT", "check_amount", "minimum_amount", "mismatch", "receipt_for", "shown"]
 
 MAX_RECEIPT = 40
 
@@ -58,3 +59,23 @@ def receipt_for(idempotency_key: str) -> str:
     if len(idempotency_key) <= MAX_RECEIPT and idempotency_key.isprintable():
         return idempotency_key
     return "pp-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+
+
+def shown(amount: Any, currency: Any) -> str:
+    """``50.00 INR`` for people; Razorpay's raw figures when they are not a
+    valid amount and currency (an answer that is wrong is shown as it is)."""
+    try:
+        return format_money(int(amount), normalize_currency(str(currency)))
+    except (PayprocError, TypeError, ValueError):
+        return f"{amount} {currency}"
+
+
+def mismatch(what: str, entity: Any, amount: int, currency: str) -> IntegrityMismatch:
+    """Razorpay's ``what`` (an entity with ``amount``/``currency``) is not
+    for ``amount`` ``currency``: the error, with both pairs in its fields."""
+    got_amount, got_currency = entity.get("amount"), str(entity.get("currency") or "").lower()
+    answered = (got_amount, got_currency) if isinstance(got_amount, int) else None
+    return IntegrityMismatch(
+        f"{what} is for {shown(got_amount, got_currency)}, not {shown(amount, currency)}",
+        expected=(amount, currency.lower()), answered=answered,
+    )

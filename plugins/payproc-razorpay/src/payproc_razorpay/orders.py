@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from payproc.errors import IntegrityMismatch, ProcessorError
+from payproc.errors import ProcessorError
 
-from .amounts import receipt_for
+from .amounts import mismatch, receipt_for
 from .client import RazorpayClient
 
 __all__ = ["find_or_create_order", "find_order", "is_recurring", "order_payments"]
@@ -54,10 +54,7 @@ def find_or_create_order(
         order = find_order(client, idempotency_key, provider)
         if order is not None:
             if order.get("amount") != amount or str(order.get("currency", "")).lower() != currency:
-                raise IntegrityMismatch(
-                    f"Razorpay order {order.get('id')} for this charge is for {order.get('amount')} "
-                    f"{order.get('currency')}, not {amount} {currency.upper()}"
-                )
+                raise mismatch(f"Razorpay order {order.get('id')} of this charge's key", order, amount, currency)
             return order
     data: dict[str, Any] = {
         "amount": amount,
@@ -76,10 +73,7 @@ def find_or_create_order(
             raise
         order = raced  # a concurrent request created the key's order first
     if order.get("amount") != amount or str(order.get("currency", "")).lower() != currency:
-        raise IntegrityMismatch(
-            f"Razorpay order {order.get('id')} for {order.get('amount')} {order.get('currency')}, "
-            f"not {amount} {currency.upper()}"
-        )
+        raise mismatch(f"Razorpay order {order.get('id')}", order, amount, currency)
     return order
 
 

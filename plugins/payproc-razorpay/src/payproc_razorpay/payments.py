@@ -20,6 +20,7 @@ from typing import Any
 from payproc.errors import CardError, IntegrityMismatch, ProcessorError
 from payproc.types import ChargeStatus, PaymentResult
 
+from .amounts import mismatch
 from .client import RazorpayClient
 from .convert import charge_status, from_timestamp, receipt
 from .signatures import checkout_signature, signature_matches
@@ -72,10 +73,7 @@ class Payments:
     @staticmethod
     def check_amount(payment: Mapping[str, Any], amount: int, currency: str) -> None:
         if payment.get("amount") != amount or str(payment.get("currency", "")).lower() != currency:
-            raise IntegrityMismatch(
-                f"Razorpay payment {payment.get('id')} is for {payment.get('amount')} {payment.get('currency')}, "
-                f"not {amount} {currency.upper()}"
-            )
+            raise mismatch(f"Razorpay payment {payment.get('id')}", payment, amount, currency)
 
     def capture(self, payment: Mapping[str, Any], provider: str | None = None) -> Mapping[str, Any]:
         """Capture an authorized payment for exactly its amount; a payment

@@ -17,7 +17,7 @@ from payproc.money import validate_amount
 from payproc.types import ChargeRef, RefundInfo, RefundRef, RefundResult, RefundStatus
 
 from ._base import notes_for
-from .amounts import receipt_for
+from .amounts import mismatch, receipt_for
 from .client import RazorpayClient
 from .convert import from_timestamp
 
@@ -63,10 +63,7 @@ class Refunds:
                 provider=provider,
             )
         if refund.get("amount") != amount or str(refund.get("currency", "")).lower() != charge.currency:
-            raise IntegrityMismatch(
-                f"Razorpay refund {refund.get('id')} is for {refund.get('amount')} {refund.get('currency')}, "
-                f"not {amount} {charge.currency.upper()}"
-            )
+            raise mismatch(f"Razorpay refund {refund.get('id')}", refund, amount, charge.currency)
         if refund.get("status") == "failed":
             raise ProcessorError(f"Razorpay refund {refund.get('id')} failed")
         return RefundResult(

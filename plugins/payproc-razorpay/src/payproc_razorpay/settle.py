@@ -28,6 +28,7 @@ from typing import Any
 from payproc.errors import IntegrityMismatch, OutcomeUnknown, ProcessorError
 from payproc.types import ChargeInfo, ChargeRef, ChargeStatus, PaymentResult
 
+from .amounts import shown
 from .client import RazorpayClient
 from .convert import charge_status, from_timestamp, receipt
 from .orders import find_order, is_recurring, order_payments
@@ -148,7 +149,7 @@ class Settle:
             raise OutcomeUnknown(f"Razorpay shows no payment to capture for charge {charge.idempotency_key!r} yet")
         if not self.is_ours(payment, charge, order):
             raise IntegrityMismatch(
-                f"Razorpay payment {payment.get('id')} ({payment.get('amount')} {payment.get('currency')}, "
+                f"Razorpay payment {payment.get('id')} ({shown(payment.get('amount'), payment.get('currency'))}, "
                 f"order {payment.get('order_id')}) is not this charge's: not captured"
             )
         self.payments.check_not_failed(payment)

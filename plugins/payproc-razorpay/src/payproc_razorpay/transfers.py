@@ -28,6 +28,7 @@ from payproc.errors import IntegrityMismatch, InvalidAmount, ProcessorSetupError
 from payproc.money import normalize_currency, validate_amount
 from payproc.types import Party, TransferRecord, TransferRef
 
+from .amounts import shown
 from .client import RazorpayClient
 from .convert import from_timestamp
 
@@ -109,8 +110,8 @@ class Transfers:
         )
         if transfer.get("recipient") != account or transfer.get("amount") != amount:
             raise IntegrityMismatch(
-                f"Razorpay transfer {transfer.get('id')} pays {transfer.get('amount')} to "
-                f"{transfer.get('recipient')}, not {amount} to {account}"
+                f"Razorpay transfer {transfer.get('id')} pays {shown(transfer.get('amount'), 'inr')} to "
+                f"{transfer.get('recipient')}, not {shown(amount, 'inr')} to {account}"
             )
         return _record(transfer, descr or "")
 
