@@ -126,3 +126,23 @@ def test_two_disputes_delivered_at_once_are_each_booked_once(app, paid):
 @pytest.mark.postgres
 def test_two_disputes_delivered_at_once_are_each_booked_once_on_postgres(pg_app):
     _two_disputes_at_once(pg_app, pg_app.checkout("alice", 2000, "usd", "tok_visa", provider="cowork"))
+
+
+def test_a_dispute_kept_before_its_charge_was_known_is_the_one_later_events_name(app):
+    """dispute.created arrives while the checkout's answer is lost (kept,
+    applied when settle records the charge, without the dispute's figures);
+    dispute.won then names it: the same dispute, reverted once."""
+    from payproc.errors import OutcomeUnknown
+
+    account = account_of(app)
+    with pytest.raises(OutcomeUnknown):
+        app.checkout("alice", 2000, "usd", "tok_timeout", idempotency_key="early", provider="cowork")
+    (made,) = account.list_charges("early")
+    assert app.handle_webhook(*account.open_dispute(made["id"], secret=WEBHOOK_SECRET)).status == "pending"
+    (charge,) = app.settle().charges
+    assert charge.state == "disputed"
+    deliver(app, account.close_dispute(made["id"], won=True, secret=WEBHOOK_SECRET))
+    assert disputes(app) == [("chargeback", "won", 2000, 1500)]
+    assert app.get_charge(charge.id).state == "done"
+    assert app.balances()[("cowork", "Chargeback", "usd")] == 0
+    assert app.check_books().balanced

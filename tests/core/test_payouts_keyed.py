@@ -147,3 +147,17 @@ def test_concurrent_payouts_with_one_key_pay_once_on_postgres(pg_app):
     pg_app.checkout("alice", 5000, "usd", "tok_visa", provider="cowork")
     pg_app.set_processor_keys("cowork", ProcessorKeys(deposit_key=DEST))
     _concurrent_same_key(pg_app)
+
+
+def test_the_payout_webhook_settles_a_payout_whose_answer_was_lost(app, funded):
+    account_of(app).fail_next("timeout", operation="create_payout")
+    with pytest.raises(OutcomeUnknown):
+        app.create_transfer("cowork", 1000, "usd", idempotency_key="lost")
+    (made,) = payouts_at_processor(app)
+    body, headers = build_event(EventType.TRANSFER_PAID, None, secret=WEBHOOK_SECRET, transfer=made.id)
+    assert app.handle_webhook(body, headers).status == "applied"
+    assert [(t.state, t.processor_key) for t in transfers(app)] == [("paid", made.id)]
+    before = state(app)
+    assert app.settle().changed == 0 and state(app) == before
+    assert app.balances()[("cowork", "Withdraw", "usd")] == 1000
+    assert app.check_books().balanced

@@ -258,6 +258,8 @@ def apply_transfer_event(app: Payproc, session: Session, event: WebhookEvent) ->
     key = event.transfer_processor_key
     row = session.scalar(app.db.for_update(select(TransferRow).where(TransferRow.processor_key == key))) \
         if key else None
+    if row is None and key:
+        row = _match_lost_answer(app, session, key)
     if row is None:
         common.LOGGER.info("webhook %s: payout %s is not payproc's; ignored", event.event_id, key)
         return False
@@ -269,6 +271,25 @@ def apply_transfer_event(app: Payproc, session: Session, event: WebhookEvent) ->
         assert prov is not None
         app.backend.notify("transfer_failed", provider=common.to_party(prov), transfer=as_record(row))
     return True
+
+
+def _match_lost_answer(app: Payproc, session: Session, key: str) -> TransferRow | None:
+    """The pending payout whose answer was lost that the processor calls
+    ``key``, found by asking the processor about each such payout
+    (``retrieve_transfer``), or ``None``."""
+    if not app.backend.supports("retrieve_transfer"):
+        return None
+    unknown = session.scalars(select(TransferRow).where(
+        TransferRow.state == TransferState.PENDING, TransferRow.processor_key.is_(None))).all()
+    for row in unknown:
+        prov = session.get(Profile, row.provider_id)
+        assert prov is not None
+        ref = TransferRef(provider=common.to_party(prov), idempotency_key=row.idempotency_key or "",
+                          amount=row.amount, currency=row.currency, created_at=row.created_at)
+        record: TransferRecord | None = app.backend.call("retrieve_transfer", transfer=ref)
+        if record is not None and record.processor_key == key:
+            return row
+    return None
 
 
 def reconcile_transfers(app: Payproc, provider: str, *, limit_to_one_request: bool = False) -> list[TransferRecord]:
