@@ -12,6 +12,7 @@ from payproc_flutterwave_tests_fakeserver import (
     SUCCESS_CARD,
     TOKENIZED,
     VERIFY,
+    VERIFY_BY_REF,
     Fault,
 )
 from payproc_flutterwave_tests_helpers import OTHER, SUBSCRIBER, charge_ref, new_key, request
@@ -123,3 +124,26 @@ def test_no_email_or_no_card_is_refused_before_calling(backend, fake):
 def test_delete_card_asks_nothing_of_flutterwave(backend, fake):
     assert backend.call("delete_card", subscriber=SUBSCRIBER, broker=SUBSCRIBER) is None
     assert fake.calls == []
+
+
+def test_a_duplicate_tx_ref_is_looked_up_not_declined(backend, fake):
+    """The look-up before the charge missed a transaction that exists (it
+    lagged): Flutterwave refuses the duplicate tx_ref, and the backend
+    reports the existing charge instead of a decline or a second charge."""
+    update, _ = store(backend, fake)
+    key = new_key()
+    first = backend.call("create_charge", request=request(1000, "ngn", key, None, customer=with_card(update.card_key)))
+    fake.add_fault(VERIFY_BY_REF, Fault(status=400, body={"status": "error",
+                                                          "message": "No transaction was found for this id",
+                                                          "data": None}))
+    again = backend.call("create_charge", request=request(1000, "ngn", key, None, customer=with_card(update.card_key)))
+    assert again.processor_key == first.processor_key and len(fake.by_ref(tx_ref_for(key))) == 1
+
+
+def test_a_refusal_that_is_not_about_the_card_is_not_a_decline(backend, fake):
+    update, _ = store(backend, fake)
+    fake.add_fault(TOKENIZED, Fault(status=400, body={"status": "error", "message": "narration is required",
+                                                      "data": None}))
+    with pytest.raises(ProcessorError, match="narration") as caught:
+        backend.call("create_charge", request=request(1000, "ngn", new_key(), None, customer=with_card(update.card_key)))
+    assert not isinstance(caught.value, CardError)

@@ -50,6 +50,25 @@ def card_from_transaction(transaction: Transaction, subscriber: Party) -> CardUp
     )
 
 
+#: Words of Flutterwave's refusals that are about the card or its token.
+_CARD_WORDS = ("token", "email", "card", "declin", "insufficient", "expired", "honor", "fraud", "limit")
+
+
+def _refused(api: FlutterwaveAPI, error: FlutterwaveAPIError, tx_ref: str) -> None:
+    """Raise what a refused token charge means; return only when Flutterwave
+    says the ``tx_ref`` is already used (the caller looks it up)."""
+    data = error.data if isinstance(error.data, dict) else {}
+    message = error.flw_message.lower()
+    if data.get("status"):  # a transaction was made and failed: a decline
+        raise CardError(str(error), str(data["status"]),
+                        charge_processor_key=str(data["id"]) if data.get("id") else None) from None
+    if "duplicate" in message:
+        return
+    if any(word in message for word in _CARD_WORDS):  # unknown or expired token, another email
+        raise CardError(str(error), "token_refused") from None
+    raise error
+
+
 def charge_token(api: FlutterwaveAPI, request: PaymentRequest) -> PaymentResult:
     """Charge the card on file once for ``request.idempotency_key``: its
     ``tx_ref`` is looked up first, so a retry after a lost answer finds the
@@ -89,13 +108,13 @@ def charge_token(api: FlutterwaveAPI, request: PaymentRequest) -> PaymentResult:
     try:
         envelope = api.call("POST", "v3/tokenized-charges", f"charge the card on file ({tx_ref})", body=body)
     except FlutterwaveAPIError as error:
-        data = error.data if isinstance(error.data, dict) else {}
-        if data.get("tx_ref") == tx_ref or error.status_code == 400:
-            # Flutterwave refused to charge the token: declined, expired or
-            # unknown token, email that is not the card's.
-            raise CardError(str(error), str(data.get("status") or "declined"),
-                            charge_processor_key=str(data["id"]) if data.get("id") else None) from None
-        raise
+        _refused(api, error, tx_ref)
+        try:  # a duplicate tx_ref: the charge exists after all (a race, or a look-up that lagged)
+            return payment_result(verify_ref(api, tx_ref), tx_ref, request.amount, request.currency)
+        except TransactionNotFound:
+            from payproc.errors import OutcomeUnknown
+
+            raise OutcomeUnknown(f"Flutterwave says {tx_ref} is used but shows no transaction for it") from error
     data = envelope.get("data")
     charged = transaction_from_data(data) if isinstance(data, dict) else None
     if charged is None or not charged.tx_id:

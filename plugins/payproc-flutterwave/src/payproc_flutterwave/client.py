@@ -43,10 +43,12 @@ class FlutterwaveAPIError(ProcessorError):
     """Flutterwave refused a request (HTTP 4xx other than 401/403, or a 2xx
     whose envelope says ``error``)."""
 
-    def __init__(self, message: str, status_code: int, data: Any = None) -> None:
+    def __init__(self, message: str, status_code: int, data: Any = None, flw_message: str = "") -> None:
         super().__init__(message)
         self.status_code = status_code
         self.data = data
+        #: Flutterwave's own ``message``, without payproc's words around it.
+        self.flw_message = flw_message
 
 
 def json_number(value: Decimal) -> int | float:
@@ -133,5 +135,5 @@ def _read(status_code: int, content: bytes, what: str) -> Mapping[str, Any]:
     if 200 <= status_code < 300 and str(envelope.get("status", "")).lower() == "success":
         return envelope
     raise FlutterwaveAPIError(
-        f"Flutterwave refused to {what}: {message}", status_code, envelope.get("data")
+        f"Flutterwave refused to {what}: {message}", status_code, envelope.get("data"), message
     )

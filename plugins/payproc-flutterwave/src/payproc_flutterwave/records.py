@@ -78,7 +78,7 @@ def transaction_from_data(data: Mapping[str, Any]) -> Transaction:
 def not_found(error: FlutterwaveAPIError) -> TransactionNotFound | None:
     """Flutterwave's "No transaction was found for this id" (HTTP 400/404)
     as :class:`TransactionNotFound`; ``None`` for any other refusal."""
-    lowered = str(error).lower()
+    lowered = error.flw_message.lower()
     if error.status_code in (400, 404) and any(word in lowered for word in _NOT_FOUND_WORDS):
         return TransactionNotFound(str(error), "NO TX")
     return None
