@@ -134,3 +134,20 @@ def test_signed_garbage_is_refused(world):
     headers = {"stripe-signature": sign(body, world.harness.webhook_secret, int(time.time()))}
     with pytest.raises(WebhookVerificationError):
         world.call("parse_webhook", body=body, headers=headers)
+
+
+def test_a_dashboard_refund_is_named_by_asking_stripe(world):
+    """Stripe's charge.refunded no longer lists refunds (API 2022-11-15 on): the
+    backend asks Stripe which refund it was, so the core books it once."""
+    request = PaymentRequest(amount=2000, currency="usd", customer=world.subscriber, provider=world.broker,
+                             broker=world.broker, idempotency_key="wh-dash", token="pm_card_visa")
+    paid = world.call("create_payment", request=request, reference=None)
+    charge_id = world.server.platform.objects[paid.processor_key]["latest_charge"]
+    made = world.server.state.refund(world.server.platform, {"charge": charge_id, "amount": "400"})  # the Dashboard
+    stripe_event = world.server.state.events[-1]
+    assert stripe_event["type"] == "charge.refunded" and "refunds" not in stripe_event["data"]["object"]
+    body = json.dumps(stripe_event).encode()
+    headers = {"stripe-signature": sign(body, world.harness.webhook_secret, int(time.time()))}
+    event = world.call("parse_webhook", body=body, headers=headers)
+    assert (event.charge_processor_key, event.amount, event.refund_processor_key) == (paid.processor_key, 400,
+                                                                                      made["id"])

@@ -268,4 +268,16 @@ class StripeBackend:
 
         lowered = {key.lower(): value for key, value in headers.items()}
         verify(body, lowered, self.settings.webhook_secrets(), self.settings.WEBHOOK_TOLERANCE)
-        return parse_event(body)
+        event = parse_event(body)
+        if event.type.value == "charge.refunded" and event.refund_processor_key is None and event.amount:
+            # Name the refund (Stripe's event does not), so the core books each refund once.
+            import dataclasses
+            import json
+
+            account = json.loads(body).get("account")
+            refund = self._part("refunds").refund_behind(
+                event.charge_processor_key, account, event.amount, event.currency,
+                int(event.created_at.timestamp()) + 1,
+            )
+            event = dataclasses.replace(event, refund_processor_key=refund)
+        return event

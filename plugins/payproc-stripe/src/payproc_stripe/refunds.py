@@ -97,6 +97,27 @@ class Refunds:
             broker_fee_refunded=fee_refunded,
         )
 
+    def refund_behind(self, payment: str, account: str | None, amount: int, currency: str, before: int) -> str | None:
+        """The refund a ``charge.refunded`` event reports: on this API version
+        the event's charge lists no refunds, so Stripe is asked for the
+        payment's refunds (``GET /v1/refunds``) and the newest one of that
+        amount made by the event's time is it; ``None`` when none matches."""
+        target = "payment_intent" if payment.startswith("pi_") else "charge"
+        params = {target: payment, "limit": 100}
+        try:
+            listed = list(self.api.iterate(Route(account=account), self.api.v1.refunds.list, params))
+        except ProcessorError as error:
+            if is_missing(error):
+                return None
+            raise
+        matching = [
+            item for item in listed
+            if item.get("status") != "failed" and item.get("currency") == currency
+            and from_stripe(item["amount"], currency) == amount and (item.get("created") or 0) <= before
+        ]
+        newest = max(matching, key=lambda item: item.get("created") or 0, default=None)
+        return str(newest["id"]) if newest else None
+
     def retrieve_refund(self, refund: RefundRef) -> RefundInfo:
         charge = refund.charge
         route = charge_route(self.api.settings, charge.provider, charge.broker)
