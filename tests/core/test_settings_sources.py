@@ -45,13 +45,7 @@ def mixed_case_backend() -> str:
     del sys.modules[module.__name__]
 
 
-@pytest.fixture(autouse=True)
-def elsewhere(tmp_path, monkeypatch):
-    """No payproc.toml or .env of the developer's leaks in."""
-    monkeypatch.chdir(tmp_path)
-    for name in list(__import__("os").environ):
-        if name.startswith("PAYPROC_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("payproc_settings_env")  # no payproc.toml, .env or PAYPROC_* leaks in
 
 
 def test_backend_keys_from_the_environment_reach_the_backend(monkeypatch):

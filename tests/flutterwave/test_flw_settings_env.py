@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from payproc.backend import load_backend
 from payproc.settings import load_settings
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("PAYPROC_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("payproc_settings_env")
 
 
 def test_flutterwave_keys_from_the_environment(monkeypatch):
@@ -33,4 +25,15 @@ def test_a_v2_only_setting_is_refused_by_name_with_v3(monkeypatch):
                        "PRODUCTION": "true"}.items():
         monkeypatch.setenv(f"PAYPROC_PROCESSOR__{key}", value)
     with pytest.raises(ConfigurationError, match="PRODUCTION"):
+        load_backend(load_settings().PROCESSOR, observers=False)
+
+
+def test_a_misspelt_key_is_named_not_ignored(monkeypatch):
+    from payproc.errors import ConfigurationError
+
+    for key, value in {"BACKEND": "flutterwave", "PUB_KEY": "FLWPUBK_TEST-env", "PRIV_KEY": "FLWSECK_TEST-env",
+                       "CHEKOUT": "hosted"}.items():
+        monkeypatch.setenv(f"PAYPROC_PROCESSOR__{key}", value)
+    with pytest.raises(ConfigurationError, match=r"PROCESSOR\.CHEKOUT is not a setting of backend 'flutterwave': "
+                                                 r"did you mean 'CHECKOUT'\?"):
         load_backend(load_settings().PROCESSOR, observers=False)

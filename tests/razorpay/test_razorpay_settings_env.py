@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from payproc.backend import load_backend
 from payproc.settings import load_settings
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("PAYPROC_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("payproc_settings_env")
 
 
 def test_razorpay_keys_from_the_environment(monkeypatch):

@@ -3,8 +3,6 @@ used to arrive lower-cased and be ignored), and MODE takes its names."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from payproc.backend import load_backend
@@ -14,11 +12,7 @@ from payproc_stripe.settings import Mode
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("PAYPROC_"):
-            monkeypatch.delenv(name)
+def clean_environment(payproc_settings_env, monkeypatch):
     monkeypatch.setenv("PAYPROC_PROCESSOR__BACKEND", "stripe")
     monkeypatch.setenv("PAYPROC_PROCESSOR__PRIV_KEY", "sk_test_from_env")
 

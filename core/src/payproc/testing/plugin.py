@@ -11,7 +11,10 @@ until a test module imports the suite (``from payproc.testing.suite import
   an application and its checkout page would
   (:class:`~payproc.testing.driver.Driver`);
 * the skipping of suite tests whose requirements the harness does not meet,
-  with the reason (:mod:`payproc.testing.requirements`).
+  with the reason (:mod:`payproc.testing.requirements`);
+* the ``payproc_settings_env`` fixture, for tests of a backend's settings:
+  an empty working directory (no ``payproc.toml``, no ``.env``) and no
+  ``PAYPROC_*`` variable, so settings come only from what the test sets.
 """
 
 from __future__ import annotations
@@ -68,3 +71,17 @@ def payproc_driver(payproc_app: Payproc, payproc_harness: Any) -> Driver:
     from .driver import Driver
 
     return Driver(payproc_app, payproc_harness)
+
+
+@pytest.fixture
+def payproc_settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory and no ``PAYPROC_*`` variables: a test
+    sets the settings it means (``monkeypatch.setenv("PAYPROC_PROCESSOR__...")``
+    or files in the returned directory) and nothing of the developer's leaks in."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("PAYPROC_"):
+            monkeypatch.delenv(name)
+    return tmp_path
