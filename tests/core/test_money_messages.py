@@ -35,3 +35,16 @@ def test_money_text_never_fails_on_figures_it_cannot_format():
     assert money_text(5000, "usd") == "50.00 USD"
     assert money_text(5000, "xyz") == "5000 xyz (minor units)"
     assert money_text(1.5, "usd") == "1.5 usd (minor units)"
+
+
+def test_the_books_report_names_amounts_in_major_units(app):
+    from sqlalchemy import update
+
+    from payproc.db import ChargeRow
+
+    charge = app.checkout("alice", 2000, "usd", "tok_visa")
+    with app.db.transaction() as session:  # a row edited by hand, behind the ledger's back
+        session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(amount_refunded=500))
+    problems = app.check_books().problems
+    assert f"charge {charge.id}: ledger refunds 0.00 USD != recorded 5.00 USD" in problems
+    assert f"charge {charge.id}: refund rows 0.00 USD != recorded 5.00 USD" in problems

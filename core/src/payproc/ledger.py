@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from .db.models import ChargeRow, ChargeState, LedgerRow, Profile, RefundRow, RefundState
 from .errors import IntegrityMismatch
+from .money import money_text
 from .types import Distribution
 
 __all__ = ["BooksReport", "Parties", "check_books", "balances"]
@@ -119,7 +120,7 @@ def give_back_rows(
     ):
         if back:
             rows.append(_row((p.processor, kind), (source, FUNDS), back, unit, f"{label} share", **kw))
-    return _refuse_negative(rows, f"the {label.lower()} of {amount} of charge {charge.id}")
+    return _refuse_negative(rows, f"the {label.lower()} of {money_text(amount, unit)} of charge {charge.id}")
 
 
 def dispute_fee_row(charge: ChargeRow, parties: Parties, fee: int, at: datetime,
@@ -231,13 +232,17 @@ def _check_charges(session: Session) -> list[str]:
         booked = int(charged.get(charge.id) or 0)
         paid = charge.state in (ChargeState.DONE, ChargeState.DISPUTED, ChargeState.LOST)
         if booked != (charge.amount if paid else 0):
-            problems.append(f"charge {charge.id} ({charge.state}) has {booked} booked for {charge.amount}")
+            problems.append(f"charge {charge.id} ({charge.state}) has {money_text(booked, charge.currency)} booked "
+                            f"for {money_text(charge.amount, charge.currency)}")
         if charge.amount_refunded > charge.amount:
-            problems.append(f"charge {charge.id} refunded {charge.amount_refunded} of {charge.amount}")
+            problems.append(f"charge {charge.id} refunded {money_text(charge.amount_refunded, charge.currency)} "
+                            f"of {money_text(charge.amount, charge.currency)}")
         if int(refunded.get(charge.id) or 0) != charge.amount_refunded:
-            problems.append(f"charge {charge.id}: ledger refunds {refunded.get(charge.id) or 0} "
-                            f"!= recorded {charge.amount_refunded}")
+            problems.append(f"charge {charge.id}: ledger refunds "
+                            f"{money_text(int(refunded.get(charge.id) or 0), charge.currency)} "
+                            f"!= recorded {money_text(charge.amount_refunded, charge.currency)}")
         if int(refund_rows.get(charge.id) or 0) != charge.amount_refunded:
-            problems.append(f"charge {charge.id}: refund rows {refund_rows.get(charge.id) or 0} "
-                            f"!= recorded {charge.amount_refunded}")
+            problems.append(f"charge {charge.id}: refund rows "
+                            f"{money_text(int(refund_rows.get(charge.id) or 0), charge.currency)} "
+                            f"!= recorded {money_text(charge.amount_refunded, charge.currency)}")
     return problems

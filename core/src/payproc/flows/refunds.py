@@ -251,8 +251,10 @@ def apply_refund_info(app: Payproc, session: Session, refund_id: int, info: Refu
             row.last_checked_at = at
             common.LOGGER.error("refund %s: the processor refunded %s for %s; left pending for review",
                                 row.id, info.amount, row.amount)
-            return RefundSettled(row.id, PENDING, f"the processor refunded {info.amount}, not {row.amount}: "
-                                                  "needs review")
+            charge = session.get(ChargeRow, row.charge_id)
+            unit = charge.currency if charge is not None else info.currency
+            return RefundSettled(row.id, PENDING, f"the processor refunded {money_text(info.amount, info.currency)}, "
+                                                  f"not {money_text(row.amount, unit)}: needs review")
         book_refund(app, session, row.charge_id, row.id, info.processor_key)
         return RefundSettled(row.id, DONE)
     if info.status in (RefundStatus.FAILED, RefundStatus.NOT_FOUND):
