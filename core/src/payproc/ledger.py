@@ -36,7 +36,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .db.models import ChargeRow, ChargeState, LedgerRow, Profile, RefundRow, RefundState
+from .db.models import (
+    ChargeRow,
+    ChargeState,
+    LedgerRow,
+    Profile,
+    RefundRow,
+    RefundState,
+    TransferRow,
+    TransferState,
+)
 from .errors import IntegrityMismatch
 from .money import money_text
 from .types import Distribution
@@ -200,7 +209,33 @@ def check_books(session: Session) -> BooksReport:
         if total != 0:
             problems.append(f"{unit}: accounts sum to {total}, not 0")
     problems.extend(_check_charges(session))
+    problems.extend(_check_payouts(session))
     return BooksReport(dict(totals), problems)
+
+
+def _check_payouts(session: Session) -> list[str]:
+    """Each provider's ``Withdraw`` balance is its payouts that did not fail
+    (pending ones are booked when asked for, reversed if they fail)."""
+    booked: dict[tuple[int, str], int] = defaultdict(int)
+    for dest, orig, sign in ((WITHDRAW, FUNDS, 1), (FUNDS, WITHDRAW, -1)):
+        for profile_id, unit, amount in session.execute(
+            select(LedgerRow.dest_profile_id if sign > 0 else LedgerRow.orig_profile_id, LedgerRow.dest_unit,
+                   func.sum(LedgerRow.dest_amount))
+            .where(LedgerRow.dest_account == dest, LedgerRow.orig_account == orig)
+            .group_by(LedgerRow.dest_profile_id if sign > 0 else LedgerRow.orig_profile_id, LedgerRow.dest_unit)
+        ).all():
+            booked[(profile_id, unit)] += sign * int(amount)
+    recorded: dict[tuple[int, str], int] = defaultdict(int)
+    for provider_id, unit, amount in session.execute(
+        select(TransferRow.provider_id, TransferRow.currency, func.sum(TransferRow.amount))
+        .where(TransferRow.state != TransferState.FAILED)
+        .group_by(TransferRow.provider_id, TransferRow.currency)
+    ).all():
+        recorded[(provider_id, unit)] += int(amount)
+    return [f"profile {profile_id}: {unit} payouts booked {booked.get((profile_id, unit), 0)} "
+            f"!= recorded {recorded.get((profile_id, unit), 0)}"
+            for profile_id, unit in sorted(set(booked) | set(recorded))
+            if booked.get((profile_id, unit), 0) != recorded.get((profile_id, unit), 0)]
 
 
 def _check_charges(session: Session) -> list[str]:

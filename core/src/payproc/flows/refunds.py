@@ -75,7 +75,7 @@ def refund(app: Payproc, charge_id: int, amount: int | None = None, *, idempoten
     if existing is not None:
         if retry:
             settle_refund(app, existing, resend_when_missing=True)
-        return _reread(app, existing.id)
+        return reread(app, existing.id)
     return _send(app, charge_id, row)
 
 
@@ -132,7 +132,7 @@ def _send(app: Payproc, charge_id: int, row: RefundRow) -> RefundRow:
         booked = book_refund(app, session, charge_id, row.id, result.processor_key)
     if booked:
         app.backend.notify("refund_created", charge=ref, refund=result)
-    return _reread(app, row.id)
+    return reread(app, row.id)
 
 
 def _code(error: ProcessorError) -> str:
@@ -145,7 +145,8 @@ def _mark(app: Payproc, refund_id: int, **values: object) -> None:
                         .values(**values))
 
 
-def _reread(app: Payproc, refund_id: int) -> RefundRow:
+def reread(app: Payproc, refund_id: int) -> RefundRow:
+    """The refund row as it is now."""
     with app.db.transaction() as session:
         row = session.get(RefundRow, refund_id)
         assert row is not None
@@ -234,7 +235,7 @@ def _resend(app: Payproc, row: RefundRow) -> RefundSettled:
         _send(app, row.charge_id, row)
     except OutcomeUnknown as error:
         return RefundSettled(row.id, PENDING, f"the processor could not be asked: {error}")
-    state = _reread(app, row.id).state
+    state = reread(app, row.id).state
     return RefundSettled(row.id, DONE if state == RefundState.DONE else FAILED)
 
 

@@ -161,7 +161,7 @@ def _refunds(app: Payproc, report: SettleReport, customer: str | None, older_tha
             continue
         settled = refunds.settle_refund(app, row)
         if settled.outcome in (refunds.DONE, refunds.FAILED):
-            report.refunds.append(refunds._reread(app, row.id))
+            report.refunds.append(refunds.reread(app, row.id))
         else:
             report.in_progress.append(InProgress("refund", row.id, settled.reason))
 
