@@ -88,16 +88,11 @@ def test_importing_and_loading_does_not_import_the_sdk_or_other_processors():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_the_legacy_v2_settings_from_the_environment(tmp_path, monkeypatch):
-    import os
-
+@pytest.mark.usefixtures("payproc_settings_env")
+def test_the_legacy_v2_settings_from_the_environment(monkeypatch):
     from payproc.backend import load_backend
     from payproc.settings import load_settings
 
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("PAYPROC_"):
-            monkeypatch.delenv(name)
     for key, value in {"BACKEND": "payproc_flutterwave.legacy:FlutterwaveV2Backend", "PUB_KEY": "FLWPUBK_TEST-env",
                        "PRIV_KEY": "FLWSECK_TEST-env", "PRODUCTION": "true", "TIMEOUT": "12"}.items():
         monkeypatch.setenv(f"PAYPROC_PROCESSOR__{key}", value)
