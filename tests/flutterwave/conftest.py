@@ -78,22 +78,22 @@ def fake(fake_server: Any) -> Any:
     return fake_server.app
 
 
-def fake_settings(server: Any, **overrides: Any) -> dict[str, Any]:
-    settings: dict[str, Any] = {
+@pytest.fixture
+def fake_backend_settings(fake_server: Any) -> dict[str, Any]:
+    """The PROCESSOR section for the fake server (the legacy tests override it)."""
+    return {
         "BACKEND": "flutterwave",
         "PUB_KEY": PUB_KEY,
         "PRIV_KEY": SEC_KEY,
         "WEBHOOK_SECRET": WEBHOOK_HASH,
-        "API_BASE": server.url,
+        "API_BASE": fake_server.url,
         "TIMEOUT": 5.0,
     }
-    settings.update(overrides)
-    return settings
 
 
 @pytest.fixture
-def payproc_harness(fake: Any, fake_server: Any) -> Any:
-    return FlutterwaveHarness(fake_settings(fake_server), fake)
+def payproc_harness(fake: Any, fake_backend_settings: dict[str, Any]) -> Any:
+    return FlutterwaveHarness(fake_backend_settings, fake)
 
 
 @pytest.fixture
@@ -114,10 +114,10 @@ def backend(payproc_harness: Any, make_backend: Any) -> Any:
 
 
 @pytest.fixture
-def backend_with(fake: Any, fake_server: Any, make_backend: Any) -> Any:
+def backend_with(fake: Any, fake_backend_settings: dict[str, Any], make_backend: Any) -> Any:
     """A backend on the fake server, with settings overridden."""
 
     def build(**overrides: Any) -> Any:
-        return make_backend(fake_settings(fake_server, **overrides))
+        return make_backend({**fake_backend_settings, **overrides})
 
     return build

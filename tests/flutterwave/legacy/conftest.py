@@ -76,33 +76,23 @@ def fake(fake_server: Any) -> Any:
     return fake_server.app
 
 
-def fake_settings(server: Any, **overrides: Any) -> dict[str, Any]:
-    settings: dict[str, Any] = {
+@pytest.fixture
+def fake_backend_settings(fake: Any, fake_server: Any) -> dict[str, Any]:
+    """The legacy backend on the v2 fake (the parent's ``backend_with`` uses it)."""
+    return {
         "BACKEND": LEGACY_BACKEND,
         "PUB_KEY": PUB_KEY,
         "PRIV_KEY": SEC_KEY,
         "WEBHOOK_SECRET": WEBHOOK_HASH,
-        "API_BASE": server.url,
+        "API_BASE": fake_server.url,
         "TIMEOUT": 5.0,
     }
-    settings.update(overrides)
-    return settings
 
 
 @pytest.fixture
-def payproc_harness(fake_server: Any) -> Any:
+def payproc_harness(fake_server: Any, request: pytest.FixtureRequest) -> Any:
     if fake_server is None:
         assert SANDBOX is not None
         return FlutterwaveHarness(SANDBOX)
     fake_server.app.reset()
-    return FlutterwaveHarness(fake_settings(fake_server), fake_server.app)
-
-
-@pytest.fixture
-def backend_with(fake: Any, fake_server: Any, make_backend: Any) -> Any:
-    """A backend on the fake server, with settings overridden."""
-
-    def build(**overrides: Any) -> Any:
-        return make_backend(fake_settings(fake_server, **overrides))
-
-    return build
+    return FlutterwaveHarness(request.getfixturevalue("fake_backend_settings"), fake_server.app)
