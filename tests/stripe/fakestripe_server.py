@@ -15,8 +15,12 @@ On top of that, routes refuse the combinations Stripe documents as refused
 
 The routes live in one module per story: :mod:`fakestripe_cards` (customers,
 payment methods, SetupIntents), :mod:`fakestripe_payments` (PaymentIntents,
-3-D Secure, charges, refunds, application fees) and
-:mod:`fakestripe_connect` (payouts, balances, accounts, OAuth).
+charges, refunds, application fees) and :mod:`fakestripe_connect` (payouts,
+balances, accounts, OAuth). Around them: :mod:`fakestripe_state` (accounts,
+money movements), :mod:`fakestripe_auth` (3-D Secure cards and the
+challenge page), :mod:`fakestripe_params` (request validation),
+:mod:`fakestripe_render` (objects as Stripe's JSON), :mod:`fakestripe_errors`
+and :mod:`fakestripe_forms` (form decoding).
 
 Faults can be injected per request (:meth:`FakeStripe.fail_next`): answer
 5xx after doing the work (the answer is lost), or wait past the client's
