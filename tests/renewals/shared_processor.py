@@ -25,8 +25,10 @@ from multiprocessing.connection import Client as MPClient
 from multiprocessing.connection import Connection, Listener
 from typing import Any
 
+from payproc import hookimpl
 from payproc_fake import processor
 from payproc_fake.backend import FakeBackend
+from payproc_fake.settings import FakeSettings
 
 AUTHKEY = b"payproc-shared-fake"
 
@@ -175,9 +177,21 @@ class RemoteAccount:
         return request
 
 
+class SharedFakeSettings(FakeSettings):
+    """The fake's settings and where the shared server listens (the core
+    refuses keys a backend's model does not declare)."""
+
+    SHARED_PROCESSOR: str | None = None
+    SHARED_CONNECTIONS: int = 16
+
+
 class SharedFakeBackend(FakeBackend):
     """The fake backend, talking to the shared server (``SHARED_PROCESSOR``);
     ``SHARED_CONNECTIONS`` connections are opened up front (default 16)."""
+
+    @hookimpl
+    def settings_model(self) -> type[SharedFakeSettings]:
+        return SharedFakeSettings
 
     def _api(self) -> Any:
         address = getattr(self.settings, "SHARED_PROCESSOR", None)
