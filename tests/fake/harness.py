@@ -20,7 +20,7 @@ from payproc_fake.webhooks import build_event
 __all__ = ["FakeHarness"]
 
 #: Token the "browser" posts for each outcome the suite asks for.
-PAY_TOKENS = {"success": "tok_visa", "decline": "tok_decline", "unknown": "tok_timeout"}
+PAY_TOKENS = {"success": "tok_visa", "decline": "tok_decline", "unknown": "tok_timeout", "challenge": "tok_3ds"}
 
 
 class FakeHarness:
@@ -89,6 +89,21 @@ class FakeHarness:
         """The processor carries out the next refund or payout; its answer is lost."""
         target = {"refund": "refund", "transfer": "create_payout"}[operation]
         processor.get_account(self.account).fail_next("timeout", operation=target)
+
+    def challenge(
+        self, charge_processor_key: str, next_action: Mapping[str, Any], *, outcome: str = "success"
+    ) -> Mapping[str, str]:
+        """The customer answers the challenge on the processor's page (right
+        code for ``success``, a wrong one for ``fail``); the return carries
+        the challenge id only."""
+        from payproc_fake import actions
+
+        challenge_id = next_action["values"]["challenge"]
+        account = processor.get_account(self.account)
+        found = actions.challenge_for(account, charge_processor_key)
+        assert found is not None and found.id == challenge_id, "the next action names another challenge"
+        actions.answer_challenge(account, challenge_id, actions.TEST_OTP if outcome == "success" else "000000")
+        return {"challenge": challenge_id}
 
     def processor_charges(self, idempotency_key: str | None = None) -> list[Mapping[str, Any]]:
         return processor.get_account(self.account).list_charges(idempotency_key)

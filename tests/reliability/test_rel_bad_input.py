@@ -81,7 +81,7 @@ def test_refund_of_a_failed_a_created_or_an_unknown_charge_is_refused(rel_app):
         rel_app.checkout("alice", 2000, "usd", "tok_decline")
     failed = rel_app.list_charges(state="failed")[0]
     created = rel_app.payment_context("alice", 2000, "usd")
-    created_charge = rel_app.list_charges(state="created")[0]
+    created_charge = rel_app.list_charges(state="awaiting")[0]  # context issued, not attempted
     assert created_charge.idempotency_key == created.idempotency_key
     for charge_id in (failed.id, created_charge.id):
         with pytest.raises(InvalidStateTransition):

@@ -9,46 +9,16 @@ the receipt; the database is read directly to check what was recorded.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from payproc.db.models import ChargeRow
-from sqlalchemy import select
-
-CHROMIUM = os.environ.get("PAYPROC_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-
-CUSTOMER = "alice"  # the profile conftest.py creates
-
-
-def _require_browser() -> Any:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    missing = sync_playwright is None or not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM))
-    if missing:
-        message = "browser tests need playwright (pip) and Debian's chromium: run .ci/browser-deps"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return sync_playwright
+from webbrowsing import CUSTOMER, Page, charges, launched_browser
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_playwright = _require_browser()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from launched_browser()
 
 
 @pytest.fixture
@@ -59,63 +29,11 @@ def site(payproc_app, serving) -> Iterator[str]:  # type: ignore[no-untyped-def]
         yield url
 
 
-class Page:
-    """A browser tab on the checkout page that records what it posts."""
-
-    def __init__(self, browser: Any, url: str) -> None:
-        self.context = browser.new_context()
-        self.page = self.context.new_page()
-        self.posts: list[tuple[str, str]] = []
-        self.outside: list[str] = []
-        self.console_errors: list[str] = []
-        self.page.on("request", self._record)
-        self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
-        self.page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
-        self.page.goto(url)
-        self.page.wait_for_selector("body[data-ready='true']", timeout=10_000)
-
-    def _record(self, request: Any) -> None:
-        if not request.url.startswith("http://127.0.0.1:"):
-            self.outside.append(request.url)
-        if request.method == "POST":
-            self.posts.append((request.url, request.post_data or ""))
-
-    def pay(self, card: str = "4242 4242 4242 4242", amount: str = "20.00", token: str = "") -> None:
-        self.page.get_by_label("Amount").fill(amount)
-        self.page.get_by_label("Card number").fill(card)
-        if token:
-            self.page.get_by_text("Developer: post a test token directly").click()
-            self.page.get_by_label("Test token", exact=False).fill(token)
-        self.page.get_by_role("button", name="Pay").click()
-        self.wait_idle()
-
-    def wait_idle(self) -> None:
-        """Until the page is done with the Pay click (a settled purchase, a
-        message, or an error)."""
-        self.page.wait_for_function(
-            "() => document.getElementById('pay-button').getAttribute('aria-busy') !== 'true' && "
-            "(document.getElementById('pay-status').textContent || !document.getElementById('pay-error').hidden)")
-
-    def text(self, selector: str) -> str:
-        return str(self.page.locator(selector).inner_text()).strip()
-
-    def checkout_posts(self) -> list[dict[str, Any]]:
-        return [json.loads(body) for url, body in self.posts if url.endswith("/api/checkout")]
-
-    def close(self) -> None:
-        self.context.close()
-
-
 @pytest.fixture
 def tab(browser, site) -> Iterator[Page]:  # type: ignore[no-untyped-def]
     page = Page(browser, site)
     yield page
     page.close()
-
-
-def charges(app) -> list[ChargeRow]:  # type: ignore[no-untyped-def]
-    with app.db.transaction() as session:
-        return list(session.scalars(select(ChargeRow)))
 
 
 def test_pay_with_the_test_card_and_see_the_receipt(tab, payproc_app):
@@ -221,3 +139,65 @@ def test_every_control_has_a_label(tab):
         "() => [...document.querySelectorAll('input, select, button')]"
         ".filter(el => !(el.labels && el.labels.length) && !el.textContent.trim()).map(el => el.id)")
     assert unlabeled == []
+
+
+def _start(tab: Page, card: str) -> None:
+    tab.page.get_by_label("Card number").fill(card)
+    tab.page.get_by_role("button", name="Pay").click()
+
+
+def _answer_challenge(tab: Page, code: str) -> None:
+    dialog = tab.page.get_by_role("dialog", name="Confirm the payment with your bank")
+    dialog.wait_for()
+    dialog.get_by_label("Authentication code").fill(code)
+    dialog.get_by_role("button", name="Confirm").click()
+    tab.wait_idle()
+
+
+def test_3ds_challenge_in_the_page_pays_once(tab, payproc_app):
+    _start(tab, "4000 0027 6000 3184")
+    _answer_challenge(tab, "123456")
+    assert tab.text("#pay-status") == "Paid 20.00 USD."
+    assert tab.text("#r-state") == "done"
+    assert [c.state for c in charges(payproc_app)] == ["done"]
+    completes = [body for url, body in tab.posts if url.endswith("/api/complete")]
+    assert len(completes) == 1 and '"otp":"123456"' in completes[0]
+    assert tab.console_errors == []
+
+
+def test_3ds_challenge_failed_shows_why_and_a_new_card_is_a_new_charge(tab, payproc_app):
+    _start(tab, "4000 0027 6000 3184")
+    _answer_challenge(tab, "000000")
+    assert tab.text("#pay-error") == "The card holder did not complete 3-D Secure authentication."
+    assert [c.state for c in charges(payproc_app)] == ["failed"]
+    assert not tab.page.locator("#pay-button").is_disabled()
+    tab.pay(card="4242 4242 4242 4242")
+    assert [c.state for c in charges(payproc_app)] == ["failed", "done"]
+
+
+def test_3ds_challenge_closed_then_confirmed_pays_once(tab, payproc_app):
+    _start(tab, "4000 0027 6000 3184")
+    dialog = tab.page.get_by_role("dialog", name="Confirm the payment with your bank")
+    dialog.get_by_role("button", name="Cancel").click()
+    tab.wait_idle()
+    assert tab.text("#pay-error") == "The payment was not confirmed. Press Pay to confirm it."
+    assert [c.state for c in charges(payproc_app)] == ["requires_action"]
+    assert tab.page.locator("#amount").is_disabled(), "the purchase keeps its amount and key"
+    tab.page.get_by_role("button", name="Pay").click()
+    _answer_challenge(tab, "123456")
+    assert tab.text("#r-state") == "done"
+    assert [c.state for c in charges(payproc_app)] == ["done"]
+    assert len(tab.checkout_posts()) == 1
+
+
+def test_3ds_redirect_comes_back_to_the_real_outcome(tab, payproc_app):
+    _start(tab, "4000 0000 0000 3220")
+    tab.page.wait_for_url("**/backends/fake/challenge.html?**")
+    tab.page.get_by_label("Authentication code").fill("123456")
+    tab.page.get_by_role("button", name="Confirm").click()
+    tab.page.wait_for_url("**/?purchase=*")
+    tab.page.wait_for_selector("body[data-ready='true']")
+    tab.page.wait_for_function("() => document.getElementById('r-state').textContent === 'done'")
+    assert tab.text("#pay-status") == "Paid 20.00 USD."
+    assert [c.state for c in charges(payproc_app)] == ["done"]
+    assert tab.page.locator("#pay-button").is_disabled()

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from . import renewal_plan
 from .backend import Backend, load_backend
 from .db import ChargeRow, Database, Profile
-from .flows import cards, reconcile, refunds, transfers, webhooks
+from .flows import actions, cards, reconcile, refunds, transfers, webhooks
 from .flows import settle as settle_flow
 from .flows import checkout as checkout_flow
 from .flows._common import to_party
@@ -150,6 +150,13 @@ class Payproc:
                  **options: Any) -> ChargeRow:
         """Charge ``customer`` (see :func:`payproc.flows.checkout.checkout`)."""
         return checkout_flow.checkout(self, customer, amount, currency, token, **options)
+
+    def complete(self, charge: int | str, params: Mapping[str, Any] | None = None, *,
+                 customer: str | None = None) -> ChargeRow:
+        """Finish a payment the customer acted on (3-D Secure, a redirect):
+        ``charge`` is its id or idempotency key, ``params`` what the return
+        carried (see :func:`payproc.flows.actions.complete`)."""
+        return actions.complete(self, charge, params, customer=customer)
 
     def settle(self, *, customer: str | None = None, older_than: timedelta = timedelta(0)) -> settle_flow.SettleReport:
         """Settle the charges, refunds and payouts whose outcome is unknown

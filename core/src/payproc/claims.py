@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 
-from .db.models import ChargeRow, ChargeState, Profile
+from .db.models import ChargeRow, Profile
 from .flows import _common as common
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def release_renewals(app: Payproc, profile_ids: Iterable[int]) -> None:
 
 
 def _settle_filter(at: Any, older_than: timedelta, customer_id: int | None) -> list[ColumnElement[bool]]:
-    conditions = [ChargeRow.state == ChargeState.CREATED,
+    conditions = [ChargeRow.state.in_(common.OPEN_STATES),  # awaiting, created, requires_action
                   or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at),
                   ChargeRow.created_at <= at - older_than]
     if customer_id is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
+from datetime import timedelta
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,10 @@ class Settings(BaseSettings):
     BROKER: str = "broker"
     RENEWALS: RenewalSettings = Field(default_factory=RenewalSettings)
     RETRIES: RetrySettings = Field(default_factory=RetrySettings)
+    #: How long a payment context may wait for the customer (``awaiting`` or
+    #: ``requires_action``) before ``settle`` cancels it with the processor
+    #: and expires the charge (seconds, or an ISO 8601 duration).
+    ABANDON_AFTER: timedelta = Field(default=timedelta(hours=24), gt=timedelta(0))
 
     @classmethod
     def settings_customise_sources(

@@ -197,9 +197,13 @@ class PaymentRequest:
     #: Where the customer's browser comes back after a redirect or a
     #: challenge; the core's return endpoint for this charge. (1.1)
     return_url: str | None = None
-    #: Keep the payment method as the customer's card on file as part of
-    #: this one payment (``PaymentResult.card_key``): one purchase is one
-    #: processor charge, whatever the options. (1.1)
+    #: Keep the card this payment is made with on file, as part of the same
+    #: processor charge (``checkout(token, remember_card=True)``), and return
+    #: its key in ``PaymentResult.card_key``. A backend that can declares
+    #: ``saves_card_with_payment = True`` (the suite then requires the key);
+    #: one that cannot makes the payment alone. The core never saves a token
+    #: first and then charges the saved card: with processors whose browser
+    #: token is itself a payment, that charged twice (one purchase, one charge). (1.1)
     save_card: bool = False
 
 

@@ -126,43 +126,94 @@ def lock_charge(app: Payproc, session: Session, charge_id: int) -> ChargeRow:
     return charge
 
 
+#: States of a charge no money has been recorded for yet, that a success
+#: brings to ``done``: context issued, attempted, waiting for the customer.
+OPEN_STATES = (ChargeState.AWAITING, ChargeState.CREATED, ChargeState.REQUIRES_ACTION)
+#: States that said "no money": a success arriving later is booked anyway
+#: (money received wins) and flagged for review.
+CLOSED_STATES = (ChargeState.FAILED, ChargeState.EXPIRED)
+
+
 def record_success(
     app: Payproc, session: Session, charge: ChargeRow, processor_key: str, receipt: Receipt,
     dist: Distribution, roles: ledger.Parties,
-) -> bool:
-    """CREATED -> DONE with its ledger rows. Returns False (and changes
-    nothing) if the charge already left CREATED."""
+) -> str | None:
+    """An open (or failed/expired: see :data:`CLOSED_STATES`) charge ->
+    DONE with its ledger rows. Returns the state it left, or ``None`` (and
+    changes nothing) if the charge was already paid. A late success is
+    flagged ``needs_review`` with the reason; callers broadcast it with
+    :func:`announce_success`."""
     at = now()
+    previous = session.scalar(select(ChargeRow.state).where(ChargeRow.id == charge.id))
+    if previous not in OPEN_STATES and previous not in CLOSED_STATES:
+        return None
+    values: dict[str, Any] = dict(
+        state=ChargeState.DONE, processor_key=processor_key, lease_until=None, updated_at=at,
+        last4=receipt.last4, exp_date=receipt.exp_date, card_name=receipt.card_name, brand=receipt.brand,
+        failure_code=None, next_action=None,
+        description=f"Charge {processor_key} on credit card of {receipt.card_name or 'the customer'}",
+    )
+    reason = None
+    if previous in CLOSED_STATES:
+        reason = (f"the processor reports charge {processor_key} paid after payproc recorded it "
+                  f"{getattr(previous, 'value', previous)} ({charge.failure_code or 'no code'}); booked")
+        values.update(needs_review=True, review_reason=reason)
     changed = rowcount(session.execute(
         update(ChargeRow)
-        .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.CREATED)
-        .values(
-            state=ChargeState.DONE, processor_key=processor_key, lease_until=None, updated_at=at,
-            last4=receipt.last4, exp_date=receipt.exp_date, card_name=receipt.card_name, brand=receipt.brand,
-            failure_code=None,
-            description=f"Charge {processor_key} on credit card of {receipt.card_name or 'the customer'}",
-        )
+        .where(ChargeRow.id == charge.id, ChargeRow.state == previous)
+        .values(**values)
         .execution_options(synchronize_session=False)
     ))
     if not changed:
-        return False
+        return None
+    if reason is not None:
+        LOGGER.error("charge %s: %s", charge.id, reason)
+        charge.needs_review, charge.review_reason = True, reason
     charge.state, charge.processor_key, charge.lease_until = ChargeState.DONE, processor_key, None
     charge.last4, charge.exp_date, charge.card_name, charge.brand = (
         receipt.last4, receipt.exp_date, receipt.card_name, receipt.brand)
     session.execute(insert(LedgerRow), ledger.payment_rows(charge, roles, dist, at))
-    return True
+    return str(getattr(previous, "value", previous))
 
 
-def record_failure(session: Session, charge: ChargeRow, code: str | None, processor_key: str | None) -> bool:
+def announce_success(app: Payproc, charge: ChargeRow, ref: ChargeRef, previous: str | None) -> None:
+    """Broadcast what :func:`record_success` did (after its commit):
+    ``charge_updated`` and, for a success booked on a failed or expired
+    charge, ``charge_needs_review`` with the reason."""
+    if previous is None:
+        return
+    app.backend.notify("charge_updated", charge=ref, state=ChargeState.DONE.value, previous_state=previous)
+    if previous in CLOSED_STATES:
+        announce_review(app, charge, ref, charge.review_reason or "late success")
+
+
+def announce_review(app: Payproc, charge: ChargeRow, ref: ChargeRef, reason: str) -> None:
+    app.backend.notify("charge_needs_review", charge=ref, reason=reason)
+
+
+def flag_for_review(session: Session, charge: ChargeRow, reason: str) -> None:
+    """Mark ``charge`` for a person to look at (the books are not changed)."""
+    LOGGER.error("charge %s needs review: %s", charge.id, reason)
+    session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(needs_review=True, review_reason=reason)
+                    .execution_options(synchronize_session=False))
+    charge.needs_review, charge.review_reason = True, reason
+
+
+def record_failure(
+    session: Session, charge: ChargeRow, code: str | None, processor_key: str | None,
+    *, states: tuple[str, ...] = (ChargeState.CREATED,), to: str = ChargeState.FAILED,
+) -> bool:
+    """``states`` -> FAILED (or ``to``, e.g. EXPIRED). Only attempted charges
+    fail by default: an ``awaiting`` one may still be paid."""
     changed = rowcount(session.execute(
         update(ChargeRow)
-        .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.CREATED)
-        .values(state=ChargeState.FAILED, failure_code=code, lease_until=None, updated_at=now(),
+        .where(ChargeRow.id == charge.id, ChargeRow.state.in_(states))
+        .values(state=to, failure_code=code, lease_until=None, updated_at=now(),
                 processor_key=processor_key or ChargeRow.processor_key)
         .execution_options(synchronize_session=False)
     ))
     if changed:
-        charge.state, charge.failure_code, charge.lease_until = ChargeState.FAILED, code, None
+        charge.state, charge.failure_code, charge.lease_until = to, code, None
         if processor_key:
             charge.processor_key = processor_key
     return bool(changed)

@@ -10,18 +10,21 @@ when nobody runs ``payproc settle``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from ..db.models import ChargeRow, ChargeState, Profile
-from ..errors import IntegrityMismatch, OutcomeUnknown
+from ..errors import CardError, IntegrityMismatch, InvalidInput, OutcomeUnknown
+from ..guards import refuse_card_data
+from ..types import ChargeInfo, ChargeRef, ChargeStatus, NextAction, PaymentResult, Receipt
 from . import _common as common
 
 if TYPE_CHECKING:
     from ..app import Payproc
 
-__all__ = ["charge_for_key", "poll"]
+__all__ = ["abandon_if_old", "charge_for_key", "complete", "expire", "poll", "record_unfinished", "result_of"]
 
 
 def charge_for_key(app: Payproc, idempotency_key: str, *, customer: str | None = None) -> ChargeRow:
@@ -53,3 +56,204 @@ def poll(app: Payproc, idempotency_key: str, *, customer: str | None = None) -> 
             common.LOGGER.info("purchase %s: still unknown (%s)", charge.id, type(error).__name__)
         charge = app.get_charge(charge.id)
     return charge
+
+
+# --- recording what the processor says about an unfinished charge -------------
+
+
+def next_action_json(action: NextAction | None) -> dict[str, Any] | None:
+    """A next action as stored with the charge (and shown to the page)."""
+    if action is None:
+        return None
+    return {"kind": action.kind, "url": action.url, "values": dict(action.values),
+            "expires_at": action.expires_at.isoformat() if action.expires_at else None}
+
+
+def result_of(info: ChargeInfo) -> PaymentResult:
+    """The processor's view of a charge (``retrieve_charge``,
+    ``cancel_payment``) as a payment answer."""
+    return PaymentResult(
+        processor_key=info.processor_key or "", amount=info.amount, currency=info.currency,
+        created_at=info.created_at or common.now(), status=info.status, receipt=info.receipt or Receipt(),
+        next_action=info.next_action,
+    )
+
+
+def _announce(app: Payproc, charge: ChargeRow, state: str, previous: str) -> None:
+    with app.db.transaction() as session:
+        customer, provider, broker, _roles = common.charge_parties(app, session, charge)
+    app.backend.notify("charge_updated", charge=common.charge_ref(charge, customer, provider, broker),
+                       state=state, previous_state=previous)
+
+
+def record_unfinished(app: Payproc, charge: ChargeRow, result: PaymentResult) -> ChargeRow:
+    """Record an answer that is not a success: the customer must act
+    (``requires_action``, with the next action kept on the charge), the
+    processor cancelled it (``expired``), it failed (an attempted charge
+    only), or it is still processing (unchanged). Releases the lease."""
+    previous = str(getattr(charge.state, "value", charge.state))
+    key = result.processor_key or None
+    if result.status == ChargeStatus.CANCELED:
+        _expire(app, charge, "canceled", key)
+        return app.get_charge(charge.id)
+    with app.db.transaction() as session:
+        changed = False
+        if result.status == ChargeStatus.REQUIRES_ACTION:
+            changed = bool(common.rowcount(session.execute(
+                update(ChargeRow)
+                .where(ChargeRow.id == charge.id, ChargeRow.state.in_(common.OPEN_STATES))
+                .values(state=ChargeState.REQUIRES_ACTION, next_action=next_action_json(result.next_action),
+                        processor_key=key or ChargeRow.processor_key, lease_until=None, updated_at=common.now())
+                .execution_options(synchronize_session=False))))
+            changed = changed and previous != ChargeState.REQUIRES_ACTION
+        elif result.status == ChargeStatus.FAILED:
+            changed = common.record_failure(session, charge, "failed", key,
+                                            states=(ChargeState.CREATED, ChargeState.REQUIRES_ACTION))
+        session.execute(update(ChargeRow).where(ChargeRow.id == charge.id)
+                        .values(lease_until=None, processor_key=key or ChargeRow.processor_key)
+                        .execution_options(synchronize_session=False))
+    charge = app.get_charge(charge.id)
+    if changed:
+        _announce(app, charge, str(getattr(charge.state, "value", charge.state)), previous)
+    return charge
+
+
+def _expire(app: Payproc, charge: ChargeRow, code: str, processor_key: str | None = None,
+            states: tuple[str, ...] = common.OPEN_STATES) -> bool:
+    previous = str(getattr(charge.state, "value", charge.state))
+    with app.db.transaction() as session:
+        changed = common.record_failure(session, charge, code, processor_key, states=states,
+                                        to=ChargeState.EXPIRED)
+    if changed:
+        _announce(app, charge, ChargeState.EXPIRED.value, previous)
+    return changed
+
+
+def expire(app: Payproc, charge: ChargeRow, code: str) -> bool:
+    """The processor says ``charge`` can no longer be paid: ``expired``."""
+    return _expire(app, charge, code)
+
+
+#: What an abandoned charge may be (not one a checkout has just attempted).
+ABANDONED = (ChargeState.AWAITING, ChargeState.REQUIRES_ACTION)
+
+
+def abandon_if_old(app: Payproc, charge: ChargeRow, ref: ChargeRef, info: ChargeInfo) -> bool:
+    """Expire a charge the customer left (``awaiting`` or
+    ``requires_action`` for longer than ``ABANDON_AFTER``) — but only once
+    nothing can pay it any more: the backend's ``cancel_payment`` says
+    ``canceled`` (or reports the payment made: then it is booked), or no
+    context exists at the processor at all (no processor key, no reference:
+    only this core's checkout could pay it, and it refuses an expired key).
+    True if the charge changed."""
+    if charge.state not in (ChargeState.AWAITING, ChargeState.REQUIRES_ACTION):
+        return False
+    if common.now() - charge.created_at < app.settings.ABANDON_AFTER:
+        return False
+    if app.backend.supports("cancel_payment"):
+        canceled: ChargeInfo = app.backend.call("cancel_payment", charge=ref)
+        if canceled.status == ChargeStatus.SUCCEEDED:
+            from .checkout import record_result
+
+            return record_result(app, charge, result_of(canceled)).state == ChargeState.DONE
+        if canceled.status == ChargeStatus.CANCELED:
+            return _expire(app, charge, "abandoned", states=ABANDONED)
+        common.LOGGER.warning("charge %s: abandoned, but the processor did not cancel it (%s); left %s",
+                              charge.id, canceled.status.value, charge.state)
+        return False
+    if charge.processor_key is None and charge.reference is None and info.status == ChargeStatus.NOT_FOUND:
+        return _expire(app, charge, "abandoned", states=ABANDONED)
+    common.LOGGER.warning("charge %s: abandoned, but backend %s cannot cancel it (no cancel_payment); left %s",
+                          charge.id, app.backend.name, charge.state)
+    return False
+
+
+# --- the customer's return ---------------------------------------------------------
+
+
+#: A charge in these states is finished: the return has nothing to do.
+PAID_STATES = (ChargeState.DONE, ChargeState.DISPUTED, ChargeState.LOST)
+
+
+def _lease(app: Payproc, charge: ChargeRow) -> bool:
+    """Take the charge's lease for the return (``awaiting`` becomes
+    ``created``: the customer attempted it). False when a worker holds it."""
+    from .checkout import LEASE
+
+    at = common.now()
+    with app.db.transaction() as session:
+        taken = common.rowcount(session.execute(
+            update(ChargeRow)
+            .where(ChargeRow.id == charge.id, ChargeRow.state.in_(common.OPEN_STATES + common.CLOSED_STATES),
+                   or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at))
+            .values(lease_until=at + LEASE)
+            .execution_options(synchronize_session=False)))
+        if taken:
+            session.execute(update(ChargeRow)
+                            .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.AWAITING)
+                            .values(state=ChargeState.CREATED).execution_options(synchronize_session=False))
+    return bool(taken)
+
+
+def _release(app: Payproc, charge: ChargeRow) -> None:
+    with app.db.transaction() as session:
+        session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(lease_until=None)
+                        .execution_options(synchronize_session=False))
+
+
+def complete(app: Payproc, charge: int | str, params: Mapping[str, Any] | None = None, *,
+             customer: str | None = None) -> ChargeRow:
+    """Finish a payment the customer acted on: ``charge`` is its id or its
+    idempotency key, ``params`` what the customer's return carried (query or
+    form fields, or what the processor's script answered).
+
+    The backend's ``complete_payment`` verifies with the processor — the
+    params are never trusted — and the answer is recorded like a checkout's:
+    ``done`` (booked once, whether the processor's webhook came first or
+    not), ``failed`` (:class:`~payproc.errors.CardError` raised: the
+    challenge failed), ``requires_action`` again, or still in progress.
+    A finished charge is returned as is; one another worker is finishing is
+    returned as it stands (poll it). Backends without ``complete_payment``
+    are asked through ``retrieve_charge``."""
+    from .checkout import record_result
+
+    fields = {str(name): value for name, value in (params or {}).items()}
+    if any(not isinstance(value, str) for value in fields.values()):
+        raise InvalidInput("the return's params must be strings (query or form fields)")
+    refuse_card_data(None, fields, what="return")
+    if isinstance(charge, str):
+        row = charge_for_key(app, charge, customer=customer)
+    else:
+        row = app.get_charge(charge)
+        if customer is not None:
+            charge_for_key(app, row.idempotency_key, customer=customer)
+    if row.state in PAID_STATES or not _lease(app, row):
+        return app.get_charge(row.id)
+    row = app.get_charge(row.id)
+    backend = app.backend
+    try:
+        with app.db.transaction() as session:
+            cust, provider, broker, _roles = common.charge_parties(app, session, row)
+        ref = common.charge_ref(row, cust, provider, broker)
+        if backend.supports("complete_payment"):
+            result: PaymentResult = backend.call("complete_payment", charge=ref, params=fields)
+        else:
+            result = result_of(backend.call("retrieve_charge", charge=ref))
+    except CardError as error:
+        with app.db.transaction() as session:
+            failed = common.record_failure(session, row, error.code, error.charge_processor_key,
+                                           states=(ChargeState.CREATED, ChargeState.REQUIRES_ACTION))
+        _release(app, row)
+        if failed:
+            _announce(app, row, ChargeState.FAILED.value, ChargeState.REQUIRES_ACTION.value)
+        raise
+    except BaseException:
+        _release(app, row)
+        raise
+    if result.status == ChargeStatus.NOT_FOUND:  # retrieve_charge: nothing was attempted at the processor
+        _release(app, row)
+        return app.get_charge(row.id)
+    try:
+        return record_result(app, row, result)
+    finally:
+        _release(app, row)

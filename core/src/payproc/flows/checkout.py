@@ -38,8 +38,9 @@ from ..errors import (
 )
 from ..guards import refuse_card_data
 from ..money import money_text, normalize_currency, validate_amount
-from ..types import ChargeStatus, Party, PaymentContext, PaymentRequest, PaymentResult, Receipt
+from ..types import ChargeInfo, ChargeStatus, Party, PaymentContext, PaymentRequest, PaymentResult
 from . import _common as common
+from . import actions
 from ..retry import call_with_retries
 from .webhooks import apply_pending_events
 
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
 
 #: How long a worker may hold a charge while it waits for the processor.
 LEASE = timedelta(seconds=120)
+#: A checkout may attempt a charge in these states (``awaiting`` becomes
+#: ``created``: attempted, outcome unknown until the processor answers).
+CLAIMABLE = (ChargeState.AWAITING, ChargeState.CREATED)
 
 
 @dataclass(frozen=True)
@@ -76,10 +80,14 @@ def _validate(amount: object, currency: object, app: Payproc | None = None) -> t
 def payment_context(
     app: Payproc, customer: str, amount: int | None = None, currency: str | None = None,
     *, provider: str | None = None, idempotency_key: str | None = None, broker_fee_amount: int = 0,
+    return_url: str | None = None,
 ) -> PreparedPayment:
     """Ask the backend what the browser needs. With an amount, the charge is
-    recorded now (state ``created``) so the backend's server-side handle (an
-    order id) is kept with it and never taken from the browser."""
+    recorded now (state ``awaiting``: the customer has not tried to pay, and
+    may still) so the backend's server-side handle (an order id) is kept with
+    it and never taken from the browser. ``return_url`` is where a processor
+    that sends the customer away (3-D Secure, a hosted page) brings them
+    back; the customer's return finishes the payment (``complete``)."""
     backend = app.backend
     key = None
     refuse_card_data(None, {"customer": customer, "provider": provider, "idempotency_key": idempotency_key})
@@ -94,19 +102,21 @@ def payment_context(
         parties = (common.to_party(cust), common.to_party(prov, is_broker=prov.id == broker.id),
                    common.to_party(broker, is_broker=True))
         if key is not None:
-            _charge_for_key(session, key, cust, prov, amount, currency, broker_fee_amount)  # type: ignore[arg-type]
+            _charge_for_key(session, key, cust, prov, amount, currency, broker_fee_amount,  # type: ignore[arg-type]
+                            state=ChargeState.AWAITING)
     try:
         context: PaymentContext = backend.call(
             "get_payment_context", subscriber=parties[0], amount=amount, currency=currency,
             provider=parties[1], broker=parties[2], broker_fee_amount=broker_fee_amount, idempotency_key=key,
-            return_url=None,
+            return_url=return_url,
         )
     except InvalidInput:
         if key is not None:  # refused before anything was sent: not a charge in progress
             with app.db.transaction() as session:
                 charge = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
                 if charge is not None and charge.processor_key is None:
-                    common.record_failure(session, charge, "invalid_input", None)
+                    common.record_failure(session, charge, "invalid_input", None,
+                                          states=(ChargeState.AWAITING, ChargeState.CREATED))
         raise
     if key is not None and context.reference:
         with app.db.transaction() as session:
@@ -117,13 +127,14 @@ def payment_context(
 
 
 def _charge_for_key(
-    session: Session, key: str, cust: Profile, prov: Profile, amount: int, currency: str, broker_fee: int
+    session: Session, key: str, cust: Profile, prov: Profile, amount: int, currency: str, broker_fee: int,
+    *, state: ChargeState = ChargeState.CREATED,
 ) -> ChargeRow:
     charge: ChargeRow | None = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
     if charge is None:
         charge = ChargeRow(
             idempotency_key=key, customer_id=cust.id, provider_id=prov.id, amount=amount,
-            currency=currency, broker_fee_amount=broker_fee, state=ChargeState.CREATED,
+            currency=currency, broker_fee_amount=broker_fee, state=state,
         )
         session.add(charge)
         session.flush()
@@ -151,12 +162,25 @@ def checkout(
     descr: str | None = None,
     stmt_descr: str | None = None,
     broker_fee_amount: int = 0,
+    return_url: str | None = None,
+    off_session: bool = False,
 ) -> ChargeRow:
     """Charge ``customer`` ``amount`` ``currency`` with ``token`` (a
     processor token from the browser) or, without one, the card on file.
 
     Returns the charge: ``done`` when paid, ``created`` when the processor
-    says it is still pending or another worker holds it. Raises
+    says it is still pending or another worker holds it, ``requires_action``
+    when the customer must act first (its ``next_action`` says how; the
+    customer's return or the processor's webhook finishes it, see
+    :func:`payproc.flows.actions.complete`). ``remember_card`` asks the
+    backend to keep the card on file with this same payment
+    (``PaymentRequest.save_card``): one processor charge, whatever the
+    options. A backend that cannot (it does not declare
+    ``saves_card_with_payment``) still makes the one payment — the customer
+    may already have paid in the browser — and the card is not kept (logged;
+    the customer's ``card_key`` is unchanged): store it with ``update_card``.
+    ``off_session`` is for charges made without the customer (renewals).
+    Raises
     :class:`CardError` (declined; the charge is ``failed``),
     :class:`OutcomeUnknown` (the charge stays ``created``; settle it),
     :class:`ProcessorSetupError`, :class:`NoPaymentMethod`,
@@ -178,7 +202,7 @@ def checkout(
     if not claimed:
         return charge
     return _execute(app, charge, token, remember_card=remember_card, browser_fields=browser_fields or {},
-                    descr=descr, stmt_descr=stmt_descr)
+                    descr=descr, stmt_descr=stmt_descr, return_url=return_url, off_session=off_session)
 
 
 def _claim(
@@ -195,16 +219,20 @@ def _claim(
                 if token is None and not cust.processor_card_key:
                     raise NoPaymentMethod(cust.printable_name or cust.slug)
                 charge = _charge_for_key(session, key, cust, prov, amount, currency, broker_fee)
-                if charge.state != ChargeState.CREATED:
+                if charge.state not in CLAIMABLE:
                     return charge, False
                 at = common.now()
                 claimed = common.rowcount(session.execute(
                     update(ChargeRow)
-                    .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.CREATED,
-                           or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at))
-                    .values(lease_until=at + LEASE)
+                    .where(ChargeRow.id == charge.id, ChargeRow.state.in_(CLAIMABLE),
+                           # settle's lease on an awaiting charge does not keep the customer out
+                           or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at,
+                               ChargeRow.state == ChargeState.AWAITING))
+                    .values(lease_until=at + LEASE, state=ChargeState.CREATED)
                     .execution_options(synchronize_session=False)
                 ))
+                if claimed:
+                    charge.state = ChargeState.CREATED
                 return charge, bool(claimed)
         except IntegrityError:
             continue  # another worker inserted the same key first: read it
@@ -214,22 +242,19 @@ def _claim(
 def _execute(
     app: Payproc, charge: ChargeRow, token: str | None, *, remember_card: bool,
     browser_fields: Mapping[str, str], descr: str | None, stmt_descr: str | None,
+    return_url: str | None, off_session: bool,
 ) -> ChargeRow:
     backend = app.backend
     with app.db.transaction() as session:
         customer, provider, broker, roles = common.charge_parties(app, session, charge)
-    new_card_key = None
+    save_card = token is not None and remember_card
     try:
-        if token is not None and remember_card:
-            update_ = backend.call("create_or_update_card", subscriber=customer, token=token,
-                                   provider=provider, broker=broker)
-            new_card_key, token = update_.card_key, None
-            customer = replace(customer, keys=replace(customer.keys, card_key=new_card_key))
         request = PaymentRequest(
             amount=charge.amount, currency=charge.currency, customer=customer, provider=provider,
             broker=broker, idempotency_key=charge.idempotency_key, token=token, descr=descr,
             stmt_descr=stmt_descr, broker_fee_amount=charge.broker_fee_amount,
-            browser_fields=dict(browser_fields),
+            browser_fields=dict(browser_fields), off_session=off_session and token is None,
+            return_url=return_url, save_card=save_card,
         )
         policy = app.settings.RETRIES
         if token is not None:
@@ -261,6 +286,10 @@ def _execute(
         # charge in progress for settle() to ask about.
         _fail(app, charge, "invalid_input", None)
         raise
+    new_card_key = result.card_key if save_card else None
+    if save_card and not new_card_key and result.status == ChargeStatus.SUCCEEDED:
+        common.LOGGER.warning("charge %s: backend %s cannot keep the card with a payment "
+                              "(saves_card_with_payment); paid once, the card is not kept", charge.id, backend.name)
     return record_result(app, charge, result, new_card_key=new_card_key,
                          parties=(customer, provider, broker, roles))
 
@@ -285,11 +314,7 @@ def record_result(
             expected=(charge.amount, charge.currency), answered=(result.amount, result.currency),
         )
     if result.status != ChargeStatus.SUCCEEDED:
-        with app.db.transaction() as session:
-            session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(
-                processor_key=result.processor_key, lease_until=None))
-        charge.processor_key = result.processor_key
-        return charge
+        return actions.record_unfinished(app, charge, result)
     if parties is None:  # the caller did not just read them
         with app.db.transaction() as session:
             parties = common.charge_parties(app, session, charge)
@@ -299,14 +324,12 @@ def record_result(
     dist = common.distribution(app, ref, 0)
     with app.db.transaction() as session:
         app.db.lock_key(session, result.processor_key)
-        done = common.record_success(app, session, charge, result.processor_key, result.receipt, dist, roles)
+        previous = common.record_success(app, session, charge, result.processor_key, result.receipt, dist, roles)
         if new_card_key is not None:
             session.execute(update(Profile).where(Profile.id == charge.customer_id)
                             .values(processor_card_key=new_card_key, nb_renewal_attempts=0))
         apply_pending_events(app, session, result.processor_key)
-    if done:
-        app.backend.notify("charge_updated", charge=ref, state=ChargeState.DONE.value,
-                           previous_state=ChargeState.CREATED.value)
+    common.announce_success(app, charge, ref, previous)
     return app.get_charge(charge.id)
 
 
@@ -321,24 +344,47 @@ def _release(app: Payproc, charge: ChargeRow) -> None:
 
 
 def settle_charge(app: Payproc, charge: ChargeRow) -> bool:
-    """Settle one charge through ``retrieve_charge``. True if it changed."""
+    """Settle one charge through ``retrieve_charge``. True if it changed.
+
+    ============================  ==============================================
+    the processor says            the charge
+    ============================  ==============================================
+    succeeded                     done, booked (flagged for review if it had
+                                  failed or expired: money received wins)
+    failed                        failed if it was attempted; ``awaiting``
+                                  stays (the customer may pay another way)
+    not found                     failed if it was attempted (``created``);
+                                  otherwise unchanged
+    canceled                      expired (it can no longer be paid)
+    requires action               ``requires_action`` with the next action
+    pending, awaiting customer    unchanged
+    ============================  ==============================================
+
+    An ``awaiting`` or ``requires_action`` charge older than
+    ``ABANDON_AFTER`` is then cancelled through the backend's
+    ``cancel_payment`` and expired when the processor confirms it.
+    """
     with app.db.transaction() as session:
         customer, provider, broker, roles = common.charge_parties(app, session, charge)
-    info = app.backend.call("retrieve_charge", charge=common.charge_ref(charge, customer, provider, broker))
+    ref = common.charge_ref(charge, customer, provider, broker)
+    info: ChargeInfo = app.backend.call("retrieve_charge", charge=ref)
+    before = charge.state
     if info.status == ChargeStatus.SUCCEEDED:
-        result = PaymentResult(
-            processor_key=info.processor_key, amount=info.amount, currency=info.currency,
-            created_at=info.created_at or common.now(), receipt=info.receipt or Receipt(),
-        )
-        before = charge.state
-        after = record_result(app, charge, result)
+        after = record_result(app, charge, actions.result_of(info))
         return after.state != before
-    if info.status in (ChargeStatus.FAILED, ChargeStatus.NOT_FOUND):
+    if info.status == ChargeStatus.CANCELED:
+        return actions.expire(app, charge, info.failure_code or "canceled")
+    if info.status == ChargeStatus.REQUIRES_ACTION and charge.state != ChargeState.REQUIRES_ACTION:
+        after = actions.record_unfinished(app, charge, actions.result_of(info))
+        return after.state != before
+    attempted = (ChargeState.CREATED,) if info.status == ChargeStatus.NOT_FOUND else (
+        ChargeState.CREATED, ChargeState.REQUIRES_ACTION)
+    if info.status in (ChargeStatus.FAILED, ChargeStatus.NOT_FOUND) and charge.state in attempted:
         with app.db.transaction() as session:
             changed = common.record_failure(
-                session, charge, info.failure_code or info.status.value, info.processor_key)
+                session, charge, info.failure_code or info.status.value, info.processor_key, states=attempted)
         if changed:
-            app.backend.notify("charge_updated", charge=common.charge_ref(charge, customer, provider, broker),
-                               state=ChargeState.FAILED.value, previous_state=ChargeState.CREATED.value)
+            app.backend.notify("charge_updated", charge=ref, state=ChargeState.FAILED.value,
+                               previous_state=str(getattr(before, "value", before)))
         return changed
-    return False
+    return actions.abandon_if_old(app, charge, ref, info)

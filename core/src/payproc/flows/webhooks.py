@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..db.models import ChargeRow, ChargeState, WebhookEventRow
 from ..types import ChargeStatus, EventType, Receipt, WebhookEvent
 from . import _common as common
-from . import disputes, refunds, transfers
+from . import actions, disputes, refunds, transfers
 
 if TYPE_CHECKING:
     from ..app import Payproc
@@ -83,8 +83,7 @@ def apply_verified(app: Payproc, event: WebhookEvent) -> WebhookOutcome:
         if event.type == EventType.IGNORED or not event.charge_processor_key:
             row.applied = True
             return WebhookOutcome(event.event_id, event.type.value, "ignored")
-        charge = session.scalar(app.db.for_update(
-            select(ChargeRow).where(ChargeRow.processor_key == event.charge_processor_key)))
+        charge = _charge_named(app, session, event.charge_processor_key)
         if charge is None:
             common.LOGGER.info("webhook %s: charge %s not known yet; kept for later",
                                event.event_id, event.charge_processor_key)
@@ -92,6 +91,18 @@ def apply_verified(app: Payproc, event: WebhookEvent) -> WebhookOutcome:
         apply_event(app, session, charge, event)
         row.applied = True
         return WebhookOutcome(event.event_id, event.type.value, "applied", charge.id)
+
+
+def _charge_named(app: Payproc, session: Session, key: str) -> ChargeRow | None:
+    """The charge an event names: by its processor key or, before the
+    customer paid, by the server-side handle its payment context returned
+    (a PaymentIntent or order id kept as ``reference``)."""
+    charge: ChargeRow | None = session.scalar(app.db.for_update(select(ChargeRow).where(ChargeRow.processor_key == key)))
+    if charge is None:
+        charge = session.scalar(app.db.for_update(
+            select(ChargeRow).where(ChargeRow.reference == key, ChargeRow.processor_key.is_(None))
+            .order_by(ChargeRow.id).limit(1)))
+    return charge
 
 
 def apply_pending_events(app: Payproc, session: Session, processor_key: str) -> None:
@@ -120,13 +131,25 @@ def apply_event(app: Payproc, session: Session, charge: ChargeRow, event: Webhoo
     """Bring ``charge`` to the state ``event`` implies."""
     kind = event.type
     if kind in (EventType.CHARGE_SUCCEEDED, EventType.CHARGE_CAPTURED):
-        _ensure_succeeded(app, session, charge, event.receipt, event.amount, event.currency)
+        _ensure_succeeded(app, session, charge, event.receipt, event.amount, event.currency,
+                          event.charge_processor_key)
     elif kind == EventType.CHARGE_FAILED:
-        if charge.state == ChargeState.CREATED:
-            common.record_failure(session, charge, "charge_failed", None)
-        elif charge.state != ChargeState.FAILED:
+        # An attempt failed. An ``awaiting`` charge stays: the customer may
+        # still pay (another card on the same order or intent).
+        attempted = (ChargeState.CREATED, ChargeState.REQUIRES_ACTION)
+        if charge.state in attempted:
+            common.record_failure(session, charge, "charge_failed", None, states=attempted)
+        elif charge.state not in (ChargeState.FAILED, ChargeState.AWAITING):
             common.LOGGER.warning("webhook %s: charge %s is %s; a late failure notice is ignored",
                                   event.event_id, charge.id, charge.state)
+    elif kind == EventType.CHARGE_REQUIRES_ACTION:
+        if charge.state in common.OPEN_STATES:
+            charge.state = ChargeState.REQUIRES_ACTION
+            charge.processor_key = charge.processor_key or event.charge_processor_key
+            if event.next_action is not None:
+                charge.next_action = actions.next_action_json(event.next_action)
+    elif kind == EventType.CHARGE_CANCELED:
+        common.record_failure(session, charge, "canceled", None, states=common.OPEN_STATES, to=ChargeState.EXPIRED)
     elif kind == EventType.CHARGE_REFUNDED:
         _ensure_succeeded(app, session, charge, event.receipt, None, None)
         refunds.sync_external_refunds(app, session, charge, event)
@@ -139,13 +162,16 @@ def apply_event(app: Payproc, session: Session, charge: ChargeRow, event: Webhoo
 
 def _ensure_succeeded(
     app: Payproc, session: Session, charge: ChargeRow, receipt: Receipt | None,
-    amount: int | None, currency: str | None,
+    amount: int | None, currency: str | None, processor_key: str | None = None,
 ) -> None:
-    if charge.state != ChargeState.CREATED:
+    """Book the charge's success unless it is already booked. A charge that
+    had failed or expired is booked too (money received wins) and flagged
+    for review."""
+    if charge.state not in common.OPEN_STATES and charge.state not in common.CLOSED_STATES:
         return
     if (amount is not None and amount != charge.amount) or (currency and currency.lower() != charge.currency):
-        common.LOGGER.error("charge %s: webhook reports %s %s for %s %s; not marked done",
-                            charge.id, amount, currency, charge.amount, charge.currency)
+        common.flag_for_review(session, charge, f"the processor reports {amount} {currency} paid for a charge "
+                                                f"of {charge.amount} {charge.currency}; not booked")
         return
     customer, provider, broker, roles = common.charge_parties(app, session, charge)
     ref = common.charge_ref(charge, customer, provider, broker)
@@ -155,4 +181,7 @@ def _ensure_succeeded(
             return
         receipt = info.receipt if info is not None else Receipt()
     dist = common.distribution(app, ref, 0)
-    common.record_success(app, session, charge, charge.processor_key or "", receipt, dist, roles)
+    key = charge.processor_key or processor_key or ""
+    previous = common.record_success(app, session, charge, key, receipt, dist, roles)
+    if previous in common.CLOSED_STATES:
+        common.announce_review(app, charge, ref, charge.review_reason or "late success")

@@ -29,13 +29,17 @@ _SUCCEEDED = {"succeeded", "captured", "successful", "paid", "success"}
 _SECRET_NAME = re.compile(r"SECRET|PRIV|PASSWORD|ENCRYPTION|API_KEY", re.IGNORECASE)
 
 
-def make_app(harness: Any, tmp_path: Path, **processor_overrides: Any) -> Payproc:
+def make_app(harness: Any, tmp_path: Path, *, core: Mapping[str, Any] | None = None,
+             **processor_overrides: Any) -> Payproc:
     """A Payproc on a fresh SQLite database in ``tmp_path``, talking to the
-    harness's test server, with a customer and a provider."""
+    harness's test server, with a customer and a provider. ``core`` sets
+    other settings (``ABANDON_AFTER``…); on an existing database it is the
+    same application restarted with them."""
     section = dict(harness.processor_settings())
     section.update(processor_overrides)
     section = {key: value for key, value in section.items() if value is not None}
-    settings = load_settings(DATABASE_URL=f"sqlite:///{tmp_path / 'payproc.sqlite3'}", PROCESSOR=section)
+    settings = load_settings(DATABASE_URL=f"sqlite:///{tmp_path / 'payproc.sqlite3'}", PROCESSOR=section,
+                             **dict(core or {}))
     app = Payproc(settings)
     app.init_db()
     app.add_profile(CUSTOMER, "Xia Lee", "xia@example.com")
@@ -167,14 +171,16 @@ class Driver:
         report = self.app.check_books()
         assert report.balanced, f"the books do not balance: {report.problems}"
 
-    def processor_charges(self, idempotency_key: str) -> list[Mapping[str, Any]]:
-        """The backdoor's charges for ``idempotency_key``, with the keys the
-        protocol promises."""
+    def processor_charges(self, idempotency_key: str | None) -> list[Mapping[str, Any]]:
+        """The backdoor's charges for ``idempotency_key`` (all of them for
+        ``None``), with the keys the protocol promises."""
         charges = list(self.harness.processor_charges(idempotency_key))
         for charge in charges:
             missing = [key for key in ("id", "amount", "currency", "status", "amount_refunded") if key not in charge]
             assert not missing, f"harness.processor_charges() gives charges without {missing}: {charge!r}"
         return charges
 
-    def succeeded_on_processor(self, idempotency_key: str) -> list[Mapping[str, Any]]:
+    def succeeded_on_processor(self, idempotency_key: str | None) -> list[Mapping[str, Any]]:
+        """Charges that took money (all of them for ``None``: count them
+        around an operation to see how many charges it made)."""
         return [c for c in self.processor_charges(idempotency_key) if str(c["status"]).lower() in _SUCCEEDED]

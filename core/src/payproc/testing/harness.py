@@ -29,6 +29,16 @@ Besides the required members below, a harness may define:
     answer (a timeout), so the suite checks that it is settled by asking the
     processor (``retrieve_refund``, ``retrieve_transfer``). Without it those
     tests skip, saying so.
+``challenge(charge_processor_key, next_action, *, outcome="success")`` (returns a mapping of strings)
+    Stage customer action (feature ``customer_action``): for a payment
+    that ``pay(outcome="challenge")`` made and the processor answered
+    ``requires_action`` for, do what the customer does on the processor's
+    page (the 3-D Secure challenge, the approval) so that it ends in
+    ``outcome`` (``"success"`` or ``"fail"``), and return the params the
+    customer's return carries back (query fields of the return URL, or what
+    the processor's script answers). It must not tell the application
+    anything itself: the core learns the outcome from the return
+    (``complete``) or the processor's webhook.
 ``provider_keys()`` (returns :class:`~payproc.types.ProcessorKeys`)
     The processor keys of the marketplace provider the suite pays (a
     connected account), when the backend needs one to pay a provider that is
@@ -71,7 +81,8 @@ class BackendHarness(Protocol):
         ``context``: return the token and any other browser fields to post.
 
         ``outcome`` is ``"success"``, ``"decline"`` (the payment must end in
-        :class:`~payproc.errors.CardError`) or ``"unknown"`` (the processor
+        :class:`~payproc.errors.CardError`), ``"challenge"`` (the processor
+        answers ``requires_action``: see ``challenge``) or ``"unknown"`` (the processor
         makes the charge but the answer is lost: a timeout). The ``unknown``
         outcome applies to the first ``create_payment`` call with that token;
         a retry of the same charge gets the processor's answer.

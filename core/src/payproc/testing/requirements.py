@@ -33,11 +33,13 @@ FEATURES: Mapping[str, str] = {
     "stale_webhook": "a callback signed at an old timestamp that the backend must refuse",
     "dispute_webhook": "dispute.created callbacks",
     "lost_answer": "a refund or payout the processor makes while its answer is lost (lose_next_answer())",
+    "customer_action": "a payment the processor answers 'requires_action' for (pay(outcome='challenge')) and "
+                       "the customer's part of it on the processor's page (challenge())",
 }
 
 #: Features staged by an optional harness method: a harness without it
 #: cannot stage them (the test skips and says so).
-FEATURE_METHODS: Mapping[str, str] = {"lost_answer": "lose_next_answer"}
+FEATURE_METHODS: Mapping[str, str] = {"lost_answer": "lose_next_answer", "customer_action": "challenge"}
 
 
 def requires(*hooks: str) -> pytest.MarkDecorator:

@@ -9,6 +9,8 @@ Routes, relative to where the app is mounted, and when they exist:
 ``POST /api/context``              same, with an amount: records the charge, returns its key    always
 ``POST /api/checkout``             pay: token in the backend's token field, or card on file     always
 ``GET  /api/checkout/{key}``       the purchase with that idempotency key (polled; settles it)  always
+``POST /api/complete``             the page's processor script finished the customer's action   always
+``GET|POST /return/{key}``         the customer back from the processor: completes, then page   always
 ``GET  /backends/{backend}/…``     the backend package's ``static/`` files (its browser script) always
 ``GET|POST|DELETE /api/card``      the customer's card on file                                  ``customer_of``
 ``GET  /api/charges``              latest charges (``?customer=``, ``?state=``)                 ``authorize``
@@ -120,6 +122,8 @@ def create_app(
         Route("/api/context", endpoints.context, methods=["GET", "POST"]),
         Route("/api/checkout", endpoints.checkout, methods=["POST"]),
         Route("/api/checkout/{key}", endpoints.purchase, methods=["GET"]),
+        Route("/api/complete", endpoints.complete, methods=["POST"]),
+        Route("/return/{key}", endpoints.customer_return, methods=["GET", "POST"], name="payproc-return"),
         Route("/webhooks/{backend}", WebhookEndpoint(payproc_app, defer_webhooks).handle, methods=["POST"]),
     ]
     if customer_of is not None or demo:
@@ -146,7 +150,7 @@ def create_app(
                 "Referrer-Policy": "same-origin",
             })
 
-        routes.append(Route("/", checkout_page, methods=["GET"]))
+        routes.append(Route("/", checkout_page, methods=["GET"], name="payproc-page"))
         routes.append(Mount("/static", app=StaticFiles(packages=[(STATIC_PACKAGE, "static")]), name="static"))
     web = Starlette(debug=debug, routes=routes)
     web.state.payproc = payproc_app

@@ -6,13 +6,16 @@ block) and answers JSON; payproc's errors are answered by
 from __future__ import annotations
 
 import inspect
+import logging
+from urllib.parse import urlencode
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.routing import NoMatchFound
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..app import Payproc
 from ..db.models import ChargeRow, ChargeState, Profile
@@ -26,6 +29,8 @@ from .fields import read_amount, read_fields, truthy
 from .origin import check_same_origin
 
 __all__ = ["CustomerResolver", "Endpoints"]
+
+LOGGER = logging.getLogger("payproc.web")
 
 #: Returns the slug of the customer a request pays for (from the session of
 #: the application that mounts payproc.web); may be a coroutine function.
@@ -78,6 +83,12 @@ class Endpoints:
             raise error
         return response
 
+    @staticmethod
+    def return_url(request: Request, key: str) -> str:
+        """Where a processor that sends the customer away brings them back
+        for the purchase ``key`` (``return/<key>``, under the app's mount)."""
+        return str(request.url_for("payproc-return", key=key))
+
     def _charge_by_key(self, key: str) -> dict[str, Any] | None:
         with self.app.db.transaction() as session:
             charge = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
@@ -94,12 +105,13 @@ class Endpoints:
             self.guard(request)
             fields = await read_fields(request)
             customer = await self.customer(request, fields)
-            amount, currency = None, None
+            amount, currency, key, return_url = None, None, None, None
             if request.method == "POST":  # a GET never records a charge
                 amount, currency = read_amount(fields, self.default_currency)
+                key = str(fields.get("idempotency_key") or new_idempotency_key())
+                return_url = self.return_url(request, key)
             prepared = await run_in_threadpool(
-                self.app.payment_context, customer, amount, currency,
-                idempotency_key=fields.get("idempotency_key") or None)
+                self.app.payment_context, customer, amount, currency, idempotency_key=key, return_url=return_url)
             integration = await run_in_threadpool(self.app.backend.call_optional, "browser_integration")
         except HANDLED as error:
             return self._answer_error(error)
@@ -140,7 +152,7 @@ class Endpoints:
             charge = await run_in_threadpool(
                 self.app.checkout, customer, amount, currency, token or None, idempotency_key=key,
                 remember_card=truthy(fields.get("remember_card")), browser_fields=browser_fields,
-                descr=fields.get("descr") or None,
+                descr=fields.get("descr") or None, return_url=self.return_url(request, key),
             )
         except HANDLED as error:
             if not handled(error):
@@ -170,6 +182,57 @@ class Endpoints:
         except HANDLED as error:
             return self._answer_error(error)
         return JSONResponse(serialize.charge_json(charge))
+
+    async def complete(self, request: Request) -> Response:
+        """POST ``api/complete`` ``{"idempotency_key", "params"}``: the page's
+        processor script finished the customer's action (3-D Secure, an
+        OTP); payproc asks the processor how it ended."""
+        key: str | None = None
+        try:
+            self.guard(request)
+            fields = await read_fields(request)
+            key = fields.get("idempotency_key")
+            if not key or not isinstance(key, str):
+                raise ApiError(400, "no_idempotency_key", "post the purchase's 'idempotency_key'")
+            params = fields.get("params") or {}
+            if not isinstance(params, dict):
+                raise ApiError(400, "invalid_params", "'params' must be an object of strings")
+            customer = await self.customer(request, fields) if self.customer_of is not None else None
+            charge = await run_in_threadpool(self.app.complete, key, params, customer=customer)
+        except HANDLED as error:
+            if not handled(error):
+                raise
+            extra: dict[str, Any] = {}
+            if key is not None and not isinstance(error, LookupError):
+                found = await run_in_threadpool(self._charge_by_key, key)
+                if found is not None:
+                    extra["charge"] = found
+            return self._answer_error(error, in_progress=True, **extra)
+        return JSONResponse(serialize.charge_json(charge), status_code=200 if charge.state == ChargeState.DONE else 202)
+
+    async def customer_return(self, request: Request) -> Response:
+        """GET or POST ``return/<key>``: the customer is back from the
+        processor (a redirect, a 3-D Secure page posting back). Whatever the
+        return carries is handed to ``complete`` — which verifies it with the
+        processor and trusts none of it — then the customer is sent to the
+        page, which shows the purchase's real outcome. Not origin-checked: the
+        processor's page posts here from its own origin."""
+        key = request.path_params["key"]
+        fields: dict[str, Any] = dict(request.query_params)
+        if request.method == "POST":
+            form = await request.form()
+            fields.update({name: value for name, value in form.items() if isinstance(value, str)})
+        try:
+            await run_in_threadpool(self.app.complete, key, fields)
+        except HANDLED as error:
+            if not handled(error):
+                raise
+            LOGGER.info("return for purchase %s: %s", key, type(error).__name__)
+        try:
+            page = str(request.url_for("payproc-page"))
+        except NoMatchFound:  # mounted without the demo page: answer where the purchase stands
+            return await self.purchase(request)
+        return RedirectResponse(page + "?" + urlencode({"purchase": key}), status_code=303)
 
     # --- charges and refunds ------------------------------------------------------------
 

@@ -33,6 +33,8 @@ def charge_json(charge: ChargeRow) -> dict[str, Any]:
         "processor_key": charge.processor_key,
         "idempotency_key": charge.idempotency_key,
         "failure_code": charge.failure_code,
+        "next_action": charge.next_action,
+        "needs_review": bool(charge.needs_review),
         "receipt": {
             "last4": charge.last4,
             "brand": charge.brand,

@@ -88,12 +88,20 @@ def _card_info(card: Card) -> CardInfo:
     return CardInfo(last4=card.last4, exp_date=card.exp_date, card_name=card.name, brand=card.brand)
 
 
-def _charge_info(found: Charge) -> ChargeInfo:
+def _charge_info(found: Charge, account: Account) -> ChargeInfo:
+    """The processor's view of ``found``: a challenged charge is
+    ``REQUIRES_ACTION`` with its next action, a cancelled one ``CANCELED``."""
     from payproc.types import ChargeInfo, ChargeStatus
 
+    from . import actions
+
+    status = {"succeeded": ChargeStatus.SUCCEEDED, "requires_action": ChargeStatus.REQUIRES_ACTION,
+              "canceled": ChargeStatus.CANCELED}.get(found.status, ChargeStatus.FAILED)
+    challenge = actions.challenge_for(account, found.id) if status == ChargeStatus.REQUIRES_ACTION else None
     return ChargeInfo(
         processor_key=found.id,
-        status=ChargeStatus.SUCCEEDED if found.status == "succeeded" else ChargeStatus.FAILED,
+        status=status,
+        next_action=actions.next_action(challenge, None) if challenge is not None else None,
         amount=found.amount,
         currency=found.currency,
         amount_refunded=found.amount_refunded,
@@ -121,6 +129,10 @@ class FakeBackend(PayoutHooks):
 
     name = "fake"
     contract = ">=1.0,<2"
+    #: Callbacks carry an HMAC signature; a WEBHOOK_SECRET is required.
+    webhook_verification = "signed"
+    #: create_payment keeps the card on file with the payment (save_card).
+    saves_card_with_payment = True
 
     def __init__(self) -> None:
         from .settings import FakeSettings
@@ -138,6 +150,13 @@ class FakeBackend(PayoutHooks):
 
         if self.settings.LATENCY_MS:
             time.sleep(self.settings.LATENCY_MS / 1000)
+        return get_account(self.settings.ACCOUNT)
+
+    def _account(self) -> Account:
+        """The processor account, for reading what a request just answered
+        (no simulated latency: not a request of its own)."""
+        from .processor import get_account
+
         return get_account(self.settings.ACCOUNT)
 
     @contextmanager
@@ -215,6 +234,8 @@ class FakeBackend(PayoutHooks):
     def _charge(self, request: PaymentRequest, source: str) -> PaymentResult:
         from payproc.types import ChargeStatus, PaymentResult
 
+        from . import actions
+
         _refuse_card_number(source)
         with self._answers(request.provider.slug):
             charge: Charge = self._api().create_charge(
@@ -228,14 +249,16 @@ class FakeBackend(PayoutHooks):
                 application_fee=request.broker_fee_amount,
                 metadata=dict(request.metadata),
             )
+        challenge = actions.challenge_for(self._account(), charge.id) if charge.status == "requires_action" else None
         return PaymentResult(
             processor_key=charge.id,
             amount=charge.amount,
             currency=charge.currency,
             created_at=charge.created,
-            status=ChargeStatus.SUCCEEDED,
+            status=ChargeStatus.REQUIRES_ACTION if challenge is not None else ChargeStatus.SUCCEEDED,
             receipt=_receipt(charge.card),
             card_key=charge.customer,
+            next_action=actions.next_action(challenge, request.return_url) if challenge is not None else None,
         )
 
     @hookimpl
@@ -243,6 +266,15 @@ class FakeBackend(PayoutHooks):
         source = request.token or request.customer.keys.card_key
         if not source:
             raise CardError("no payment token and no card on file", "card_absent")
+        if request.save_card and request.token:
+            # One payment that keeps the card: attach it to the customer,
+            # then make the one charge on that customer's card.
+            _refuse_card_number(request.token)
+            with self._answers(request.broker.slug):
+                customer = self._api().save_card(
+                    request.token, customer_id=request.customer.keys.card_key,
+                    description=request.customer.slug, email=request.customer.email)
+            source = customer.id
         return self._charge(request, source)
 
     @hookimpl
@@ -264,7 +296,52 @@ class FakeBackend(PayoutHooks):
                 found = api.find_charge(charge.idempotency_key)
         if found is None:
             return ChargeInfo(processor_key=charge.processor_key, status=ChargeStatus.NOT_FOUND)
-        return _charge_info(found)
+        return self._info(found)
+
+    def _info(self, found: Charge) -> ChargeInfo:
+        return _charge_info(found, self._account())
+
+    @hookimpl
+    def complete_payment(self, charge: ChargeRef, params: Mapping[str, str]) -> PaymentResult:
+        """The customer is back from the challenge. With the code the page
+        collected (``otp``), answer the challenge at the processor; then read
+        the charge back from the processor: its status is the answer, never
+        the params."""
+        from payproc.types import ChargeStatus
+
+        from . import actions
+
+        if not charge.processor_key:
+            raise ProcessorError("no charge was made for this payment at the fake processor")
+        with self._answers(charge.provider.slug):
+            api = self._api()
+            challenge = actions.challenge_for(api, charge.processor_key)
+            if params.get("otp") is not None and challenge is not None:
+                actions.answer_challenge(api, challenge.id, params["otp"])
+            found = api.retrieve_charge(charge.processor_key)
+        if found is None:
+            raise ProcessorError(f"the fake processor has no charge {charge.processor_key}")
+        info = self._info(found)
+        if info.status == ChargeStatus.FAILED:
+            raise CardError(found.failure_message or "The payment failed.", found.failure_code or "card_declined",
+                            charge_processor_key=found.id)
+        from payproc.types import PaymentResult
+
+        return PaymentResult(processor_key=found.id, amount=found.amount, currency=found.currency,
+                             created_at=found.created, status=info.status, receipt=info.receipt,
+                             next_action=info.next_action)
+
+    @hookimpl
+    def cancel_payment(self, charge: ChargeRef) -> ChargeInfo:
+        from payproc.types import ChargeInfo, ChargeStatus
+
+        from . import actions
+
+        with self._answers(charge.provider.slug):
+            found = actions.cancel(self._api(), charge_id=charge.processor_key, idempotency_key=charge.idempotency_key)
+        if found is None:  # no charge was ever made: the key is closed
+            return ChargeInfo(processor_key=None, status=ChargeStatus.CANCELED, idempotency_key=charge.idempotency_key)
+        return self._info(found)
 
     @hookimpl
     def refund_charge(self, charge: ChargeRef, amount: int, broker_amount: int, idempotency_key: str) -> RefundResult:
@@ -302,7 +379,7 @@ class FakeBackend(PayoutHooks):
     def list_payments(self, since: datetime, until: datetime) -> Sequence[ChargeInfo]:
         with self._answers(None):
             charges = self._api().list_payments(since, until)
-        return [_charge_info(charge) for charge in charges]
+        return [_charge_info(charge, self._account()) for charge in charges]
 
     @hookimpl
     def minimum_amount(self, currency: str) -> int:

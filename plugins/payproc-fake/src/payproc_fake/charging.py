@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from . import actions
 from .records import Card, Charge, Refund
 from .tokens import TEST_BRAND, TEST_LAST4, TEST_NAME, Behaviour, card_expiry, read_token
 from .wire import ApiError, NetworkFault, Server, new_id
@@ -48,6 +49,7 @@ class Charges(Server):
             raise NetworkFault("unreachable", done=False)
 
         def action() -> Charge:
+            actions.refuse_if_canceled(self, idempotency_key)
             minimum = minimum_amount(currency)
             if amount < minimum:
                 raise ApiError(400, "amount_too_small",
@@ -66,6 +68,8 @@ class Charges(Server):
             if card.behaviour is Behaviour.CHARGE_DECLINED:
                 decline = read_token("tok_decline")
             self._charges[charge.id] = charge
+            if behaviour in (Behaviour.CHALLENGE, Behaviour.CHALLENGE_REDIRECT):
+                actions.open_challenge(self, charge, redirect=behaviour is Behaviour.CHALLENGE_REDIRECT)
             if decline is not None:
                 charge.status, charge.failure_code = "failed", decline.code
                 charge.failure_message = decline.message

@@ -65,7 +65,7 @@ class Charge:
     id: str
     amount: int
     currency: str
-    status: str  # "succeeded" or "failed"
+    status: str  # "succeeded", "failed", "requires_action" (actions.py) or "canceled"
     created: datetime
     idempotency_key: str | None
     source: str

@@ -36,6 +36,8 @@ class Behaviour(str, enum.Enum):
     MISMATCH = "mismatch"  # charges and answers amount + 1
     CHARGE_DECLINED = "charge_declined"  # attaches; charges on it decline
     UNKNOWN = "unknown"  # not a token this processor issued
+    CHALLENGE = "challenge"  # requires_action: a 3-D Secure-like challenge (see actions.py)
+    CHALLENGE_REDIRECT = "challenge_redirect"  # the same, answered on a page the customer is sent to
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ _SPECIAL = {
     "tok_unreachable": Behaviour.UNREACHABLE,
     "tok_mismatch": Behaviour.MISMATCH,
     "tok_visa_chargeDeclined": Behaviour.CHARGE_DECLINED,
+    "tok_3ds": Behaviour.CHALLENGE,
+    "tok_3ds_redirect": Behaviour.CHALLENGE_REDIRECT,
 }
 
 _CARD_NUMBER = re.compile(r"[0-9][0-9 \-]{11,}[0-9]")

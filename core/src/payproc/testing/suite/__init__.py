@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from .test_capabilities import TestCapabilities
 from .test_cards import TestCardOnFile
+from .test_customer_action import TestCustomerAction
 from .test_distribution import TestChargeDistribution
 from .test_idempotency import TestIdempotency
+from .test_one_charge import TestAwaitingCustomer, TestOneCharge
 from .test_payments import TestPaymentContext, TestPayments
 from .test_refunds import TestRefunds
 from .test_secrets import TestSecrets
@@ -24,11 +26,14 @@ from .test_unknown_outcome import TestUnknownOutcome
 from .test_webhooks import TestWebhooks
 
 __all__ = [
+    "TestAwaitingCustomer",
     "TestCapabilities",
     "TestCardOnFile",
     "TestChargeDistribution",
+    "TestCustomerAction",
     "TestIdempotency",
     "TestMinimumAmount",
+    "TestOneCharge",
     "TestPaymentContext",
     "TestPayments",
     "TestPayoutSettling",

@@ -24,9 +24,10 @@ class TestPaymentContext:
         assert prepared.values, "the payment context gives the browser nothing"
         assert prepared.token_field == app.backend.token_field
         json.dumps(dict(prepared.values), default=str)  # the page embeds it as is
-        # The charge is recorded before the browser sees anything.
+        # The charge is recorded before the browser sees anything: awaiting
+        # the customer (not attempted; nothing may fail it while they can pay).
         charge = payproc_driver.charge_by_key(prepared.idempotency_key or "")
-        assert (charge.state, charge.amount, charge.currency) == (ChargeState.CREATED, 2000, payproc_driver.currency)
+        assert (charge.state, charge.amount, charge.currency) == (ChargeState.AWAITING, 2000, payproc_driver.currency)
 
     def test_context_carries_no_secret(self, payproc_driver: Driver, payproc_harness: Any) -> None:
         app = payproc_driver.app

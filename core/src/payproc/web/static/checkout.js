@@ -88,7 +88,8 @@
     var locked = Boolean(purchase && LOCKED[purchase.state]);
     $("amount").disabled = locked;
     $("currency").disabled = locked;
-    $("pay-button").disabled = locked || !context;
+    // Waiting for the customer's confirmation: Pay confirms this purchase again.
+    $("pay-button").disabled = (locked && purchase.state !== "requires_action") || !context;
     $("new-purchase").hidden = !(purchase && PAID[purchase.state]);
   }
 
@@ -231,6 +232,12 @@
       window.location.assign(next.url);
       return new Promise(function () {});  // the page is leaving
     }
+    purchase.acts = (purchase.acts || 0) + 1;
+    if (purchase.acts > 3) {
+      setStatus("pay-status", "");
+      showError("pay-error", "The processor still waits for your confirmation; this page stops asking.");
+      return Promise.resolve();
+    }
     var own = adapter();
     var handler = (own && own.act) || (window.payprocActions && window.payprocActions[context.backend]);
     if (!handler) {
@@ -241,6 +248,16 @@
     }
     setStatus("pay-status", "Confirm the payment with your bank…");
     return Promise.resolve(handler(next, data, purchase.prepared)).then(function (result) {
+      if (result && result.closed) {  // the customer closed the processor's window: nothing was confirmed
+        setStatus("pay-status", "");
+        showError("pay-error", "The payment was not confirmed. Press Pay to confirm it.");
+        return;
+      }
+      if (result && result.error) {
+        setStatus("pay-status", "");
+        showError("pay-error", result.error.message || "The confirmation failed.");
+        return complete({});
+      }
       return complete(result && result.params ? result.params : {});
     });
   }
@@ -284,6 +301,15 @@
     var currency = $("currency").value;
     if (purchase && (purchase.state === "failed" || purchase.state === "expired")) {
       purchase = null;  // nothing was taken: a retry is a new charge
+    }
+    if (purchase && purchase.state === "requires_action" && charge) {
+      purchase.acts = 0;  // the shopper asked again
+      act(charge).catch(function (error) { showError("pay-error", error.message); }).then(function () {
+        button.setAttribute("aria-busy", "false");
+        lockForm();
+        return refreshLedger();
+      });
+      return;
     }
     setStatus("pay-status", "Preparing the payment…");
     prepare(amountMajor, currency).then(function (r) {

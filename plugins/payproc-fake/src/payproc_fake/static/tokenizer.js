@@ -12,6 +12,8 @@
  *   4000 0000 0000 9995  -> tok_insufficient_funds
  *   4000 0000 0000 0119  -> tok_processor_error
  *   4000 0000 0000 0259  -> tok_timeout             (outcome unknown, settled later)
+ *   4000 0027 6000 3184  -> tok_3ds                 (3-D Secure-like challenge: the code is asked here)
+ *   4000 0000 0000 3220  -> tok_3ds_redirect        (the same, on the challenge page: a redirect)
  *   any other valid number -> tok_visa
  *
  * API (a Promise, like Stripe.js):
@@ -19,6 +21,12 @@
  *     -> {token: {id, card: {last4, brand, exp_month, exp_year, name}}}  or  {error: {code, message}}
  * and the page-side adapter payproc.web's checkout page looks up:
  *   window.payprocTokenizers.fake(context, card) -> the same Promise.
+ *
+ * Customer action ("script" next action of a challenged charge): the page
+ * calls window.payprocActions.fake(nextAction), which asks the customer for
+ * the challenge's one-time code in a dialog and answers
+ *   {params: {challenge, otp}}  (posted to api/complete; the server asks the
+ *   processor, which checks the code)  or  {closed: true}  (dialog closed).
  */
 (function () {
   "use strict";
@@ -29,7 +37,9 @@
     "4000000000000069": "tok_expired",
     "4000000000009995": "tok_insufficient_funds",
     "4000000000000119": "tok_processor_error",
-    "4000000000000259": "tok_timeout"
+    "4000000000000259": "tok_timeout",
+    "4000002760003184": "tok_3ds",
+    "4000000000003220": "tok_3ds_redirect"
   };
 
   function luhnOk(digits) {
@@ -78,7 +88,39 @@
     });
   }
 
-  window.PayprocFake = {createToken: createToken};
+  function element(tag, properties) {
+    var node = document.createElement(tag);
+    Object.keys(properties).forEach(function (name) { node[name] = properties[name]; });
+    return node;
+  }
+
+  function askCode(nextAction) {
+    var values = (nextAction && nextAction.values) || {};
+    return new Promise(function (resolve) {
+      var dialog = element("dialog", {id: "fake-challenge"});
+      dialog.setAttribute("aria-labelledby", "fake-challenge-title");
+      var input = element("input", {id: "fake-challenge-code", inputMode: "numeric", autocomplete: "one-time-code"});
+      var confirm = element("button", {type: "button", textContent: "Confirm"});
+      var cancel = element("button", {type: "button", textContent: "Cancel"});
+      [element("h2", {id: "fake-challenge-title", textContent: "Confirm the payment with your bank"}),
+       element("label", {htmlFor: "fake-challenge-code", textContent: "Authentication code"}), input,
+       element("p", {className: "help", textContent: values.test_otp_hint || ""}), confirm, cancel
+      ].forEach(function (child) { dialog.appendChild(child); });
+      document.body.appendChild(dialog);
+      function done(result) { dialog.close(); dialog.remove(); resolve(result); }
+      confirm.addEventListener("click", function () {
+        done({params: {challenge: String(values.challenge || ""), otp: input.value.trim()}});
+      });
+      cancel.addEventListener("click", function () { done({closed: true}); });
+      dialog.addEventListener("cancel", function (event) { event.preventDefault(); done({closed: true}); });
+      dialog.showModal();
+      input.focus();
+    });
+  }
+
+  window.PayprocFake = {createToken: createToken, askCode: askCode};
+  window.payprocActions = window.payprocActions || {};
+  window.payprocActions.fake = askCode;
   window.payprocTokenizers = window.payprocTokenizers || {};
   window.payprocTokenizers.fake = function (context, card) {
     return createToken(context.values && context.values.FAKE_PUB_KEY, card);
