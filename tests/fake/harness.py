@@ -29,7 +29,9 @@ class FakeHarness:
     backend = "fake"
     # the 1.1 hooks join as the fake implements them
     capabilities: frozenset[str] = frozenset(BACKEND_HOOKS) - (
-        frozenset(HOOKS_ADDED_IN_1_1) - {"retrieve_refund", "retrieve_transfer", "list_payments", "minimum_amount"})
+    capabilities: frozenset[str] = frozenset(BACKEND_HOOKS) - (
+        frozenset(HOOKS_ADDED_IN_1_1) - {"retrieve_refund", "retrieve_transfer", "list_payments", "minimum_amount",
+                                         "complete_payment", "cancel_payment"})
 
     def __init__(self, account: str | None = None, webhook_secret: str = "whsec_fake_harness") -> None:
         self.account = account or f"acct_harness_{uuid.uuid4().hex[:12]}"

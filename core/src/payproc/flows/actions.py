@@ -63,10 +63,7 @@ def poll(app: Payproc, idempotency_key: str, *, customer: str | None = None) -> 
 
 def next_action_json(action: NextAction | None) -> dict[str, Any] | None:
     """A next action as stored with the charge (and shown to the page)."""
-    if action is None:
-        return None
-    return {"kind": action.kind, "url": action.url, "values": dict(action.values),
-            "expires_at": action.expires_at.isoformat() if action.expires_at else None}
+    return action.as_dict() if action is not None else None
 
 
 def result_of(info: ChargeInfo) -> PaymentResult:

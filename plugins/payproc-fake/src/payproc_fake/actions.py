@@ -150,10 +150,10 @@ def next_action(challenge: Challenge, return_url: str | None) -> NextAction:
     which brings them back to ``return_url`` (``redirect``)."""
     from urllib.parse import urlencode
 
-    from payproc.types import NextAction
+    from payproc.types import ActionKind, NextAction
 
     values = {"challenge": challenge.id, "test_otp_hint": "the fake's test code is " + TEST_OTP}
     if challenge.redirect and return_url:
         query = urlencode({"challenge": challenge.id, "return_url": return_url})
-        return NextAction(kind="redirect", url=f"{CHALLENGE_PAGE}?{query}", values=values)
-    return NextAction(kind="script", url=None, values=values)
+        return NextAction(kind=ActionKind.REDIRECT, url=f"{CHALLENGE_PAGE}?{query}", values=values)
+    return NextAction(kind=ActionKind.SCRIPT, url=None, values=values)
