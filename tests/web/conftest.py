@@ -86,3 +86,21 @@ def serving() -> Callable[[Any], AbstractContextManager[str]]:
 @pytest.fixture
 def webhook_secret() -> str:
     return WEBHOOK_SECRET
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright (skipped, or failed in CI,
+    without them: see webbrowsing.py)."""
+    from webbrowsing import launched_browser
+
+    yield from launched_browser()
+
+
+@pytest.fixture
+def site(payproc_app: Payproc, serving: Callable[[Any], AbstractContextManager[str]]) -> Iterator[str]:
+    """The checkout page of ``payproc_app``, served on loopback."""
+    from payproc.web import create_app
+
+    with serving(create_app(payproc_app, demo=True, default_customer=CUSTOMER)) as url:
+        yield url

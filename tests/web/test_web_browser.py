@@ -10,23 +10,9 @@ the receipt; the database is read directly to check what was recorded.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from webbrowsing import CUSTOMER, Page, charges, launched_browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_browser()
-
-
-@pytest.fixture
-def site(payproc_app, serving) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from payproc.web import create_app
-
-    with serving(create_app(payproc_app, demo=True, default_customer=CUSTOMER)) as url:
-        yield url
+from webbrowsing import Page, charges
 
 
 @pytest.fixture

@@ -97,7 +97,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             describe = getattr(backend.impl, "describe", None)  # optional: what the backend says of its configuration
             for line in describe() if callable(describe) else ():
                 print(f"  {line}")
-            if not getattr(backend.settings, "WEBHOOK_SECRET", None):
+            verification = backend.webhook_verification
+            print(f"  webhooks: {verification.value}"
+                  + (" (re-read from the processor with the API key; no secret exists)"
+                     if verification.value == "fetch" else " (signed with WEBHOOK_SECRET)"))
+            if verification.value == "signed" and not getattr(backend.settings, "WEBHOOK_SECRET", None):
                 problems.append("PROCESSOR.WEBHOOK_SECRET is not set: every webhook will be refused")
         except PayprocError as error:
             problems.append(str(error))

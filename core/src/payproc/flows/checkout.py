@@ -64,6 +64,9 @@ class PreparedPayment:
     values: Mapping[str, Any]
     token_field: str
     idempotency_key: str | None
+    #: A hosted or redirect checkout: send the customer there instead of
+    #: asking for a token (kept with the charge too).
+    next_action: Mapping[str, Any] | None = None
 
 
 def new_idempotency_key() -> str:
@@ -118,12 +121,14 @@ def payment_context(
                     common.record_failure(session, charge, "invalid_input", None,
                                           states=(ChargeState.AWAITING, ChargeState.CREATED))
         raise
-    if key is not None and context.reference:
+    action = actions.next_action_json(context.next_action)
+    if key is not None and (context.reference or action):
         with app.db.transaction() as session:
             session.execute(
-                update(ChargeRow).where(ChargeRow.idempotency_key == key).values(reference=context.reference)
+                update(ChargeRow).where(ChargeRow.idempotency_key == key)
+                .values(reference=context.reference or ChargeRow.reference, next_action=action)
             )
-    return PreparedPayment(context.values, context.token_field, key)
+    return PreparedPayment(context.values, context.token_field, key, action)
 
 
 def _charge_for_key(

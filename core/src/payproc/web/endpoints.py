@@ -122,6 +122,7 @@ class Endpoints:
             "token_field": prepared.token_field,
             "values": dict(prepared.values),
             "idempotency_key": prepared.idempotency_key,
+            "next_action": prepared.next_action,
             "amount": amount,
             "currency": currency,
             "minor_digits": minor_digits(currency),

@@ -35,8 +35,36 @@ def _succeeded(driver: Driver, charge: Any, **options: Any) -> tuple[bytes, Any]
     return delivery
 
 
+def _signed_only(driver: Driver) -> None:
+    """Signature checks apply to ``signed`` backends; a ``fetch`` backend's
+    webhooks carry no signature (see test_forged_fetch_delivery_changes_nothing)."""
+    if driver.app.backend.webhook_verification.value != "signed":
+        pytest.skip(f"backend {driver.app.backend.name!r} declares webhook_verification='fetch': its processor "
+                    "signs nothing; forgeries are covered by re-reading the object")
+
+
 @requires("get_payment_context", "create_payment", "parse_webhook")
 class TestWebhooks:
+    @requires("refund_charge")
+    def test_forged_fetch_delivery_changes_nothing(self, payproc_driver: Driver) -> None:
+        """``fetch`` verification: a forged body that names a real charge and
+        claims a refund the processor never made books nothing — the backend
+        re-reads the charge from the processor before any state change."""
+        if payproc_driver.app.backend.webhook_verification.value != "fetch":
+            pytest.skip("the backend's webhooks are signed: forgeries are refused by signature (tests above)")
+        charge = payproc_driver.pay("success", 2000)
+        rows, balances = payproc_driver.ledger_rows(), payproc_driver.app.balances()
+        forged = payproc_driver.harness.webhook(EventType.CHARGE_REFUNDED, charge.processor_key, amount=2000,
+                                                currency=charge.currency, event_id=_event_id(), secret="forged")
+        try:
+            payproc_driver.app.handle_webhook(*forged)
+        except WebhookVerificationError:
+            pass  # refused outright: fine too
+        after = payproc_driver.app.get_charge(charge.id)
+        assert (after.state, after.amount_refunded) == (ChargeState.DONE, 0)
+        assert payproc_driver.ledger_rows() == rows and payproc_driver.app.balances() == balances
+        assert payproc_driver.processor_charges(charge.idempotency_key)[0]["amount_refunded"] == 0
+
     def test_signed_event_is_applied_once(self, payproc_driver: Driver) -> None:
         charge = payproc_driver.pay("success", 2000)
         rows = payproc_driver.ledger_rows()
@@ -50,6 +78,7 @@ class TestWebhooks:
         payproc_driver.assert_books_balance()
 
     def test_refused_deliveries_change_nothing(self, payproc_driver: Driver) -> None:
+        _signed_only(payproc_driver)
         charge = payproc_driver.pay("success", 2000)
         rows = payproc_driver.ledger_rows()
         event_id = _event_id()
@@ -65,6 +94,7 @@ class TestWebhooks:
 
     @needs("signed_body")
     def test_tampered_body_is_refused(self, payproc_driver: Driver) -> None:
+        _signed_only(payproc_driver)
         charge = payproc_driver.pay("success", 2000)
         rows = payproc_driver.ledger_rows()
         body, headers = _succeeded(payproc_driver, charge, event_id=_event_id())
@@ -77,6 +107,7 @@ class TestWebhooks:
 
     @needs("stale_webhook")
     def test_stale_delivery_is_refused(self, payproc_driver: Driver) -> None:
+        _signed_only(payproc_driver)
         charge = payproc_driver.pay("success", 2000)
         stale = _succeeded(payproc_driver, charge, event_id=_event_id(), timestamp=int(time.time()) - 3600)
         with pytest.raises(WebhookVerificationError):
@@ -86,6 +117,7 @@ class TestWebhooks:
     def test_no_webhook_secret_refuses_everything(
         self, payproc_driver: Driver, payproc_harness: Any, tmp_path: Any
     ) -> None:
+        _signed_only(payproc_driver)
         charge = payproc_driver.pay("success", 2000)
         body, headers = _succeeded(payproc_driver, charge, event_id=_event_id())
         (tmp_path / "nosecret").mkdir()

@@ -314,6 +314,12 @@
     setStatus("pay-status", "Preparing the payment…");
     prepare(amountMajor, currency).then(function (r) {
       if (!r.ok) { throw new Error(r.data.message); }
+      var hosted = r.data.next_action;
+      if (hosted && hosted.kind === "redirect" && hosted.url) {  // a hosted checkout: pay there, come back
+        setStatus("pay-status", "Taking you to the processor's payment page…");
+        window.location.assign(hosted.url);
+        return new Promise(function () {});
+      }
       setStatus("pay-status", "Asking the processor for a card token…");
       return tokenize(r.data).then(function (paid) {
         var body = {amount_major: amountMajor, currency: currency, idempotency_key: r.data.idempotency_key};
