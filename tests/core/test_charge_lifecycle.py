@@ -56,7 +56,7 @@ def later(app: Payproc, **settings: object) -> Payproc:
 
 def test_a_context_is_awaiting_and_settle_leaves_it(app, account):
     prepared = app.payment_context("alice", 2000, "usd")
-    assert app.settle() == []
+    assert app.settle().charges == []
     (charge,) = app.list_charges()
     assert (charge.state, charge.idempotency_key) == ("awaiting", prepared.idempotency_key)
     paid = app.checkout("alice", 2000, "usd", "tok_visa", idempotency_key=prepared.idempotency_key)
@@ -76,7 +76,7 @@ def test_a_failure_notice_for_an_awaiting_charge_leaves_it_payable(app):
 def test_an_abandoned_context_expires_once_the_processor_cancelled_it(app, account):
     prepared = app.payment_context("alice", 2000, "usd")
     restarted = later(app, ABANDON_AFTER=timedelta(microseconds=1))
-    (expired,) = restarted.settle()
+    (expired,) = restarted.settle().charges
     assert (expired.state, expired.failure_code) == ("expired", "abandoned")
     # The shopper's page posts the token afterwards: nothing is charged.
     again = restarted.checkout("alice", 2000, "usd", "tok_visa", idempotency_key=prepared.idempotency_key)

@@ -29,7 +29,6 @@ class FakeHarness:
     backend = "fake"
     # the 1.1 hooks join as the fake implements them
     capabilities: frozenset[str] = frozenset(BACKEND_HOOKS) - (
-    capabilities: frozenset[str] = frozenset(BACKEND_HOOKS) - (
         frozenset(HOOKS_ADDED_IN_1_1) - {"retrieve_refund", "retrieve_transfer", "list_payments", "minimum_amount",
                                          "complete_payment", "cancel_payment"})
 

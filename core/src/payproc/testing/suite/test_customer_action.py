@@ -81,7 +81,7 @@ class TestCustomerAction:
     def test_customer_never_returns(self, payproc_driver: Driver, payproc_harness: Any, tmp_path: Any) -> None:
         charge, _action = _challenged(payproc_driver)
         # Settling while the customer may still act changes nothing.
-        assert payproc_driver.app.settle() == []
+        assert payproc_driver.app.settle().charges == []
         assert payproc_driver.app.get_charge(charge.id).state == ChargeState.REQUIRES_ACTION
         # Long after, it is abandoned: expired once the processor cancelled
         # it; never failed while it could still be paid.

@@ -61,7 +61,7 @@ class TestAwaitingCustomer:
         app = payproc_driver.app
         prepared = app.payment_context(CUSTOMER, 2000, payproc_driver.currency)
         key = prepared.idempotency_key or ""
-        assert app.settle() == []
+        assert app.settle().charges == []
         assert payproc_driver.charge_by_key(key).state == ChargeState.AWAITING, (
             "settle() must not fail a charge whose customer has not tried to pay yet")
         # The customer now pays that same context.
