@@ -35,6 +35,10 @@ FEATURES: Mapping[str, str] = {
     "lost_answer": "a refund or payout the processor makes while its answer is lost (lose_next_answer())",
     "customer_action": "a payment the processor answers 'requires_action' for (pay(outcome='challenge')) and "
                        "the customer's part of it on the processor's page (challenge())",
+    "paid_before_return": "a payment the processor completes, and reports by webhook, before the customer's "
+                          "return (3-D Secure answered at the processor); not where the return itself takes "
+                          "the money (a PayPal capture)",
+    "card_receipt": "a receipt with the card's last four digits (not a wallet's account)",
 }
 
 #: Features staged by an optional harness method: a harness without it

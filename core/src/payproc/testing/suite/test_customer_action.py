@@ -96,6 +96,7 @@ class TestCustomerAction:
         assert payproc_driver.ledger_rows(charge.id) == 0
         payproc_driver.assert_books_balance()
 
+    @needs("paid_before_return")
     @requires("parse_webhook")
     def test_webhook_before_return(self, payproc_driver: Driver) -> None:
         charge, action = _challenged(payproc_driver)

@@ -48,7 +48,11 @@ class TestPayments:
         charge = payproc_driver.pay("success", 2000)
         assert charge.state == ChargeState.DONE
         assert charge.processor_key, "a paid charge must carry the processor's key"
-        assert charge.last4 and len(charge.last4) == 4 and charge.last4.isdigit(), "no receipt (last4)"
+        if "card_receipt" in (getattr(payproc_driver.harness, "limitations", None) or {}):
+            # a wallet (PayPal): the receipt names the account, not a card
+            assert charge.brand and charge.card_name, "no receipt (brand and account)"
+        else:
+            assert charge.last4 and len(charge.last4) == 4 and charge.last4.isdigit(), "no receipt (last4)"
         on_processor = payproc_driver.succeeded_on_processor(charge.idempotency_key)
         assert [c["id"] for c in on_processor] == [charge.processor_key]
         assert (on_processor[0]["amount"], str(on_processor[0]["currency"]).lower()) == (2000, charge.currency)

@@ -39,8 +39,9 @@ def _signed_only(driver: Driver) -> None:
     """Signature checks apply to ``signed`` backends; a ``fetch`` backend's
     webhooks carry no signature (see test_forged_delivery_changes_nothing)."""
     if driver.app.backend.webhook_verification.value != "signed":
-        pytest.skip(f"backend {driver.app.backend.name!r} declares webhook_verification='fetch': its processor "
-                    "signs nothing; forgeries are covered by re-reading the object")
+        pytest.skip(f"backend {driver.app.backend.name!r} declares webhook_verification='fetch': deliveries "
+                    "are checked by the processor's API and re-read, not by a shared secret "
+                    "(test_forged_delivery_changes_nothing covers forgeries)")
 
 
 @requires("get_payment_context", "create_payment", "parse_webhook")

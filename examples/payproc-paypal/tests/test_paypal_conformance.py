@@ -1,0 +1,1 @@
+from payproc.testing.suite import *  # noqa: F403
