@@ -25,6 +25,19 @@ def _register(site: Path, name: str) -> None:
         f"[payproc.backends]\n{name} = {names['package']}.backend:{names['Class']}\n")
 
 
+def _run_generated(root: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Run the generated distribution's own tests as generated; they pass."""
+    _register(tmp_path / "site", "acme_pay")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "site"), str(root / "src")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", "tests"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "failed" not in result.stdout and " passed" in result.stdout
+    return result
+
+
 def test_generated_backend_passes_the_suite(tmp_path: Path) -> None:
     root = create_backend("acme_pay", tmp_path)
     assert root == tmp_path / "payproc-acme-pay"
@@ -35,15 +48,18 @@ def test_generated_backend_passes_the_suite(tmp_path: Path) -> None:
     backend = (root / "src" / "payproc_acme_pay" / "backend.py").read_text()
     assert 'contract = ">=1.1,<2"' in backend  # the core's own contract version as the floor
     assert "# def create_transfer(" in backend and '"create_transfer": "not written yet"' in backend
-    _register(tmp_path / "site", "acme_pay")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "site"), str(root / "src")]))
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", "tests"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "failed" not in result.stdout and " passed" in result.stdout
+    result = _run_generated(root, tmp_path)
     assert "does not declare create_transfer (not written yet)" in result.stdout
+
+
+def test_generated_redirect_backend_passes_the_suite(tmp_path: Path) -> None:
+    root = create_backend("acme_pay", tmp_path, redirect=True)
+    backend = (root / "src" / "payproc_acme_pay" / "backend.py").read_text()
+    assert 'webhook_verification = "fetch"' in backend and 'contract = ">=1.1,<2"' in backend
+    assert "def complete_payment(" in backend
+    result = _run_generated(root, tmp_path)
+    assert "cannot stage customer_action" not in result.stdout, "the redirect template stages customer action"
+    assert "does not declare complete_payment" not in result.stdout
 
 
 def test_names_are_checked(tmp_path: Path) -> None:

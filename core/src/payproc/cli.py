@@ -273,7 +273,7 @@ def cmd_new_backend(args: argparse.Namespace) -> int:
 
     from .kit import create_backend
 
-    path = create_backend(args.name, Path(args.dest))
+    path = create_backend(args.name, Path(args.dest), redirect=args.redirect)
     print(f"created {path}")
     return 0
 
@@ -356,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     new = add("new-backend", cmd_new_backend, "create a new backend distribution from the template")
     new.add_argument("name")
     new.add_argument("--dest", default=".")
+    new.add_argument("--redirect", action="store_true",
+                     help="a redirect processor (approval on its page, capture on the return, "
+                          "webhooks verified by its API), modelled on PayPal Orders v2")
     return parser
 
 

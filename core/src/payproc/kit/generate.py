@@ -98,15 +98,18 @@ def _walk(node: Traversable, relative: Path) -> list[tuple[Path, Traversable]]:
     return found
 
 
-def create_backend(name: str, dest: Path) -> Path:
+def create_backend(name: str, dest: Path, *, redirect: bool = False) -> Path:
     """Write the distribution ``payproc-<name>`` into ``dest`` and return its
-    directory. Refuses to overwrite an existing directory."""
+    directory. Refuses to overwrite an existing directory. ``redirect``:
+    the redirect-processor template (an order approved on the processor's
+    page, captured on the return; webhooks verified by the processor's API),
+    modelled on PayPal Orders v2."""
     names = names_for(name)
     names["unwritten_hooks"], names["unsupported"] = _unwritten_hooks()
     root = Path(dest) / names["distribution"]
     if root.exists():
         raise FileExistsError(f"{root} already exists: choose another name or destination")
-    template = resources.files(__package__).joinpath("template")
+    template = resources.files(__package__).joinpath("template_redirect" if redirect else "template")
     for relative, source in _walk(template, Path()):
         parts = [names["package"] if part == "package" else _render(part, names) for part in relative.parts]
         target = root.joinpath(*parts)
