@@ -13,6 +13,9 @@ The rows written for a payment (djaodjin's ``payment_successful``)::
     broker:Expenses      <- processor:Backlog      fee         processor fee
     provider:Expenses    <- broker:Backlog         broker fee  (when > 0)
     broker:Funds         <- processor:Funds        broker fee  (when > 0)
+    processor:Funds      <- broker:Funds           -broker fee (when < 0: a destination
+                                                   charge whose processor fee the
+                                                   platform pays beyond its own fee)
     provider:Receivable  <- provider:Backlog       amount
     provider:Funds       <- processor:Funds        distribute
 
@@ -87,11 +90,18 @@ def payment_rows(charge: ChargeRow, parties: Parties, dist: Distribution, at: da
     if dist.processor_fee_amount:
         rows.append(_row((p.broker, EXPENSES), (p.processor, BACKLOG), dist.processor_fee_amount,
                          dist.processor_fee_unit, "Processor fee", **kw))
-    if dist.broker_fee_amount:
+    if dist.broker_fee_amount > 0:
         rows.append(_row((p.provider, EXPENSES), (p.broker, BACKLOG), dist.broker_fee_amount, unit,
                          "Broker fee", **kw))
         rows.append(_row((p.broker, FUNDS), (p.processor, FUNDS), dist.broker_fee_amount, unit,
                          "Broker fee", **kw))
+    elif dist.broker_fee_amount < 0:
+        # A destination charge whose processor fee is more than the broker's
+        # own fee: the whole charge went to the provider and the platform
+        # paid the processor the difference out of its own funds. That is
+        # money that really moved, so it is booked, from the broker.
+        rows.append(_row((p.processor, FUNDS), (p.broker, FUNDS), -dist.broker_fee_amount, unit,
+                         "Processor fee paid by the broker", **kw))
     rows.append(_row((p.provider, RECEIVABLE), (p.provider, BACKLOG), charge.amount, unit,
                      "Receivable", **kw))
     rows.append(_row((p.provider, FUNDS), (p.processor, FUNDS), dist.distribute_amount, unit,
@@ -127,7 +137,13 @@ def give_back_rows(
         (p.broker, before.broker_fee_amount - after.broker_fee_amount),
         (p.provider, before.distribute_amount - after.distribute_amount),
     ):
-        if back:
+        if back > 0:
+            rows.append(_row((p.processor, kind), (source, FUNDS), back, unit, f"{label} share", **kw))
+        elif back < 0 and source == p.broker:
+            # the broker's share grows (it paid the processor's fee beyond its
+            # own fee and gets that back): it receives, it does not give back
+            rows.append(_row((source, FUNDS), (p.processor, kind), -back, unit, f"{label} share", **kw))
+        elif back < 0:
             rows.append(_row((p.processor, kind), (source, FUNDS), back, unit, f"{label} share", **kw))
     return _refuse_negative(rows, f"the {label.lower()} of {money_text(amount, unit)} of charge {charge.id}")
 
