@@ -65,3 +65,11 @@ def test_a_fixed_customer_is_for_the_demo_only(payproc_app):
         create_app(payproc_app, default_customer=CUSTOMER)
     with pytest.raises(ValueError):
         bearer_token("")
+
+
+def test_a_backend_outside_any_package_is_served_without_static_files(payproc_app, monkeypatch):
+    # a backend class defined in a plain module (this test module, not a package) has no static/ folder
+    plain = type("PlainModuleBackend", (type(payproc_app.backend.impl),), {"__module__": __name__})
+    monkeypatch.setattr(payproc_app.backend, "impl", plain())
+    client = TestClient(create_app(payproc_app))
+    assert client.get("/api/context", params={"customer": CUSTOMER}).status_code == 200

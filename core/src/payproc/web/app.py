@@ -70,7 +70,7 @@ def _backend_static(app: Payproc) -> Mount | None:
     package = type(app.backend.impl).__module__.split(".")[0]
     try:
         folder = importlib.resources.files(package).joinpath("static")
-    except ModuleNotFoundError:  # pragma: no cover - the backend is loaded, so its package exists
+    except (ModuleNotFoundError, TypeError):  # a backend class in a plain module (not a package) has no static/
         return None
     if not folder.is_dir():
         return None
