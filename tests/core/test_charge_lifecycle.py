@@ -163,3 +163,37 @@ def test_remember_card_with_a_backend_that_cannot_keep_it_pays_once(app, account
     assert charge.state == "done" and len(account.list_charges()) == 1
     assert app.party("alice").keys.card_key is None
     assert "cannot keep the card with a payment" in caplog.text
+
+
+class NeedsCustomer:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str]] = []
+
+    @hookimpl
+    def renewal_needs_customer(self, customer, charge, next_action):  # type: ignore[no-untyped-def]
+        self.calls.append((customer.slug, charge.idempotency_key, next_action.kind.value))
+
+
+def test_a_renewal_that_needs_the_customer_is_not_a_decline(app, account):
+    from datetime import date
+
+    from payproc.renewals import run_renewals
+
+    observer = NeedsCustomer()
+    app.backend.pm.register(observer, name="observer:needs-customer")
+    app.update_card("alice", "tok_visa_authRequired")
+    app.set_renewal("alice", 1500, "usd", date(2024, 5, 31))
+    summary = run_renewals(app, today=date(2024, 5, 31), progress=False)
+    assert (summary.needs_customer, summary.declined, summary.charged) == (1, 0, 0)
+    (charge,) = app.list_charges()
+    assert charge.state == "requires_action" and charge.next_action["kind"] == "script"
+    assert observer.calls == [("alice", charge.idempotency_key, "script")]
+    assert app.party("alice") and ledger_rows(app) == 0
+    # A second run does not charge again nor count an attempt.
+    again = run_renewals(app, today=date(2024, 5, 31), progress=False)
+    assert again.declined == 0 and len(app.list_charges()) == 1 and len(observer.calls) == 1
+    # The customer comes back and authenticates: paid once.
+    done = app.complete(charge.idempotency_key, {"challenge": charge.next_action["values"]["challenge"],
+                                                 "otp": actions.TEST_OTP})
+    assert done.state == "done" and ledger_rows(app) > 0 and app.check_books().balanced
+    assert len(account.list_charges()) == 1

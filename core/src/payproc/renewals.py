@@ -65,6 +65,8 @@ if TYPE_CHECKING:
 __all__ = ["RenewalSummary", "TokenBucket", "next_due", "renewal_key", "run_renewals"]
 
 CHARGED, DECLINED, UNKNOWN, SKIPPED, FAILED = "charged", "declined", "unknown", "skipped", "failed"
+#: The card needs its holder (3-D Secure): not a decline; ``renewal_needs_customer`` was sent.
+NEEDS_CUSTOMER = "needs_customer"
 
 
 @dataclass
@@ -77,17 +79,21 @@ class RenewalSummary:
     skipped: int = 0
     #: processor or setup errors (not the card's fault)
     failed: int = 0
+    #: waiting for the customer to authenticate (``renewal_needs_customer``)
+    needs_customer: int = 0
     amounts: Counter[str] = field(default_factory=Counter)
     elapsed: float = 0.0
 
     @property
     def total(self) -> int:
-        return self.charged + self.declined + self.unknown + self.skipped + self.failed
+        return self.charged + self.declined + self.unknown + self.skipped + self.failed + self.needs_customer
 
     def __str__(self) -> str:
         money = ", ".join(money_text(amount, unit) for unit, amount in sorted(self.amounts.items())) or "nothing"
         return (f"{self.charged} charged ({money}), {self.declined} declined, {self.unknown} unknown, "
-                f"{self.skipped} skipped, {self.failed} failed in {self.elapsed:.1f}s")
+                f"{self.skipped} skipped, {self.failed} failed"
+                + (f", {self.needs_customer} waiting for the customer" if self.needs_customer else "")
+                + f" in {self.elapsed:.1f}s")
 
 
 _Due = DueRenewal  # the name before payproc.claims
@@ -171,7 +177,7 @@ def renew(app: Payproc, item: _Due) -> str:
     key = _attempt_key(app, item)
     try:
         charge = app.checkout(item.slug, item.amount, item.currency, None, idempotency_key=key,
-                              descr=f"Renewal due {item.due.isoformat()}")
+                              descr=f"Renewal due {item.due.isoformat()}", off_session=True)
     except CardError:
         _count_failure(app, item)
         return DECLINED
@@ -187,6 +193,8 @@ def renew(app: Payproc, item: _Due) -> str:
     if charge.state == ChargeState.DONE:
         _advance(app, item)
         return CHARGED
+    if charge.state == ChargeState.REQUIRES_ACTION:  # the bank wants the card holder: not a decline
+        return NEEDS_CUSTOMER
     if charge.state == ChargeState.FAILED:  # an interrupted run (or settle) recorded it
         if not is_decline(charge.failure_code):
             return FAILED  # not the card's refusal: the next run tries again under a new key

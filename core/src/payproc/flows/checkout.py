@@ -295,8 +295,14 @@ def _execute(
     if save_card and not new_card_key and result.status == ChargeStatus.SUCCEEDED:
         common.LOGGER.warning("charge %s: backend %s cannot keep the card with a payment "
                               "(saves_card_with_payment); paid once, the card is not kept", charge.id, backend.name)
-    return record_result(app, charge, result, new_card_key=new_card_key,
-                         parties=(customer, provider, broker, roles))
+    recorded = record_result(app, charge, result, new_card_key=new_card_key,
+                             parties=(customer, provider, broker, roles))
+    if request.off_session and result.status == ChargeStatus.REQUIRES_ACTION and result.next_action is not None \
+            and recorded.state == ChargeState.REQUIRES_ACTION:
+        # A renewal the bank wants the card holder for: bring them back.
+        backend.notify("renewal_needs_customer", customer=customer,
+                       charge=common.charge_ref(recorded, customer, provider, broker), next_action=result.next_action)
+    return recorded
 
 
 def record_result(

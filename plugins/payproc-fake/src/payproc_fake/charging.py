@@ -68,7 +68,8 @@ class Charges(Server):
             if card.behaviour is Behaviour.CHARGE_DECLINED:
                 decline = read_token("tok_decline")
             self._charges[charge.id] = charge
-            if behaviour in (Behaviour.CHALLENGE, Behaviour.CHALLENGE_REDIRECT):
+            if behaviour in (Behaviour.CHALLENGE, Behaviour.CHALLENGE_REDIRECT) or (
+                    card.behaviour is Behaviour.AUTH_REQUIRED and source.startswith("cus_")):
                 actions.open_challenge(self, charge, redirect=behaviour is Behaviour.CHALLENGE_REDIRECT)
             if decline is not None:
                 charge.status, charge.failure_code = "failed", decline.code
@@ -105,7 +106,8 @@ class Charges(Server):
             raise ApiError(401, "invalid_api_key", "Invalid API key provided")
         if info.behaviour is Behaviour.REVOKED:
             raise ApiError(401, "api_key_revoked", "The API key was revoked")
-        keep = info.behaviour if info.behaviour in (Behaviour.MISMATCH, Behaviour.CHARGE_DECLINED) else Behaviour.SUCCEED
+        kept = (Behaviour.MISMATCH, Behaviour.CHARGE_DECLINED, Behaviour.AUTH_REQUIRED)
+        keep = info.behaviour if info.behaviour in kept else Behaviour.SUCCEED
         return Card(TEST_LAST4, TEST_BRAND, card_expiry(self.clock().date()), TEST_NAME, keep)
 
     def retrieve_charge(self, charge_id: str) -> Charge | None:

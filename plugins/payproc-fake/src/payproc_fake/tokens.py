@@ -38,6 +38,7 @@ class Behaviour(str, enum.Enum):
     UNKNOWN = "unknown"  # not a token this processor issued
     CHALLENGE = "challenge"  # requires_action: a 3-D Secure-like challenge (see actions.py)
     CHALLENGE_REDIRECT = "challenge_redirect"  # the same, answered on a page the customer is sent to
+    AUTH_REQUIRED = "auth_required"  # stores fine; a charge on it without the customer needs a challenge
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ _SPECIAL = {
     "tok_visa_chargeDeclined": Behaviour.CHARGE_DECLINED,
     "tok_3ds": Behaviour.CHALLENGE,
     "tok_3ds_redirect": Behaviour.CHALLENGE_REDIRECT,
+    "tok_visa_authRequired": Behaviour.AUTH_REQUIRED,
 }
 
 _CARD_NUMBER = re.compile(r"[0-9][0-9 \-]{11,}[0-9]")
