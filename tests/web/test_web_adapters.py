@@ -24,14 +24,18 @@ import pytest
 from webbrowsing import CUSTOMER, Page
 
 STANDINS = Path(__file__).with_name("standins")
-STRIPE_JS = "https://js.stripe.com/v3/"
+#: The scripts the backends declare (browser_integration); the web session
+#: installs no plugin, so they are written here and compared with the
+#: plugins' own constants where those are installed (the reliability session).
+SCRIPTS = {
+    "stripe": "https://js.stripe.com/v3/",
+    "razorpay": "https://checkout.razorpay.com/v1/checkout.js",
+    "flutterwave": "https://checkout.flutterwave.com/v3.js",
+}
 
 
 def _scripts() -> dict[str, str]:
-    """The script URLs the backends declare (browser_integration)."""
-    razorpay = pytest.importorskip("payproc_razorpay._checkout_hooks")
-    flutterwave = pytest.importorskip("payproc_flutterwave.settings")
-    return {"stripe": STRIPE_JS, "razorpay": razorpay.CHECKOUT_JS, "flutterwave": flutterwave.INLINE_SCRIPT}
+    return SCRIPTS
 
 
 PROCESSORS: dict[str, dict[str, Any]] = {
@@ -163,6 +167,14 @@ def opened(browser, site) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     yield make
     for tab in tabs:
         tab.close()
+
+
+def test_the_stand_ins_replace_the_scripts_the_backends_declare() -> None:
+    razorpay = pytest.importorskip("payproc_razorpay._checkout_hooks")
+    flutterwave = pytest.importorskip("payproc_flutterwave.settings")
+    stripe = pytest.importorskip("payproc_stripe.backend")
+    assert (SCRIPTS["razorpay"], SCRIPTS["flutterwave"]) == (razorpay.CHECKOUT_JS, flutterwave.INLINE_SCRIPT)
+    assert SCRIPTS["stripe"] in Path(stripe.__file__).read_text()
 
 
 # --- Stripe.js ---------------------------------------------------------------------
