@@ -60,7 +60,8 @@ class PayprocTasks:
 
 def _summary(summary: Any) -> dict[str, Any]:
     return {"charged": summary.charged, "declined": summary.declined, "unknown": summary.unknown,
-            "skipped": summary.skipped, "failed": summary.failed, "amounts": dict(summary.amounts),
+            "skipped": summary.skipped, "failed": summary.failed, "needs_customer": summary.needs_customer,
+            "amounts": dict(summary.amounts),
             "elapsed": summary.elapsed}
 
 
