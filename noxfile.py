@@ -216,7 +216,7 @@ def pytest(session: nox.Session, *paths: str, env: dict[str, str] | None = None,
 
 #: Test directories that a session of their own runs; every other directory
 #: of tests/ belongs to the core session, so a new one is never left out.
-OWN_SESSION_TESTS = (*PLUGINS, "web", "isolation", "packaging", "reliability", "first_release")
+OWN_SESSION_TESTS = (*PLUGINS, "web", "isolation", "packaging", "reliability", "first_release", "celery")
 
 
 def core_test_dirs() -> list[str]:
