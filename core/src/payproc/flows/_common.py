@@ -61,7 +61,13 @@ def charge_parties(app: Payproc, session: Session, charge: ChargeRow) -> tuple[P
     """Customer, provider and broker snapshots of ``charge``, and the ledger
     roles."""
     broker_id = app.broker_id(session)
-    found = profiles_by_id(session, charge.customer_id, charge.provider_id, broker_id)
+    return parties_of(app, charge, profiles_by_id(session, charge.customer_id, charge.provider_id, broker_id),
+                      broker_id)
+
+
+def parties_of(app: Payproc, charge: ChargeRow, found: dict[int, Profile], broker_id: int,
+               ) -> tuple[Party, Party, Party, ledger.Parties]:
+    """:func:`charge_parties` from profiles the caller already read (by id)."""
     broker = to_party(found[broker_id], is_broker=True)
     customer = to_party(found[charge.customer_id], is_broker=charge.customer_id == broker_id)
     provider = to_party(found[charge.provider_id], is_broker=charge.provider_id == broker_id)
@@ -136,7 +142,7 @@ CLOSED_STATES = (ChargeState.FAILED, ChargeState.EXPIRED)
 
 def record_success(
     app: Payproc, session: Session, charge: ChargeRow, processor_key: str, receipt: Receipt,
-    dist: Distribution, roles: ledger.Parties,
+    dist: Distribution, roles: ledger.Parties, *, expected: str | None = None,
 ) -> str | None:
     """An open (or failed/expired: see :data:`CLOSED_STATES`) charge ->
     DONE with its ledger rows. Returns the state it left, or ``None`` (and
@@ -144,18 +150,33 @@ def record_success(
     flagged ``needs_review`` with the reason; callers broadcast it with
     :func:`announce_success`."""
     at = now()
-    previous = session.scalar(select(ChargeRow.state).where(ChargeRow.id == charge.id))
-    if previous not in OPEN_STATES and previous not in CLOSED_STATES:
-        return None
     values: dict[str, Any] = dict(
         state=ChargeState.DONE, processor_key=processor_key, lease_until=None, updated_at=at,
         last4=receipt.last4, exp_date=receipt.exp_date, card_name=receipt.card_name, brand=receipt.brand,
         failure_code=None, next_action=None,
         description=f"Charge {processor_key} on credit card of {receipt.card_name or 'the customer'}",
     )
+    changed = 0
+    previous: Any = charge.state
+    if expected is not None:  # the caller knows the state (it holds the lease): no read first
+        changed = rowcount(session.execute(
+            update(ChargeRow).where(ChargeRow.id == charge.id, ChargeRow.state == expected).values(**values)
+            .execution_options(synchronize_session=False)))
+        previous = expected
+    if not changed:
+        previous = session.scalar(select(ChargeRow.state).where(ChargeRow.id == charge.id))
+        if previous not in OPEN_STATES and previous not in CLOSED_STATES:
+            return None
+        if not _update_from(session, charge, previous, values):
+            return None
+    _booked(session, charge, values, dist, roles, at)
+    return str(getattr(previous, "value", previous))
+
+
+def _update_from(session: Session, charge: ChargeRow, previous: Any, values: dict[str, Any]) -> bool:
     reason = None
     if previous in CLOSED_STATES:
-        reason = (f"the processor reports charge {processor_key} paid after payproc recorded it "
+        reason = (f"the processor reports charge {values['processor_key']} paid after payproc recorded it "
                   f"{getattr(previous, 'value', previous)} ({charge.failure_code or 'no code'}); booked")
         values.update(needs_review=True, review_reason=reason)
     changed = rowcount(session.execute(
@@ -164,16 +185,20 @@ def record_success(
         .values(**values)
         .execution_options(synchronize_session=False)
     ))
-    if not changed:
-        return None
-    if reason is not None:
+    if changed and reason is not None:
         LOGGER.error("charge %s: %s", charge.id, reason)
-        charge.needs_review, charge.review_reason = True, reason
-    charge.state, charge.processor_key, charge.lease_until = ChargeState.DONE, processor_key, None
-    charge.last4, charge.exp_date, charge.card_name, charge.brand = (
-        receipt.last4, receipt.exp_date, receipt.card_name, receipt.brand)
+    return bool(changed)
+
+
+def _booked(session: Session, charge: ChargeRow, values: dict[str, Any], dist: Distribution,
+            roles: ledger.Parties, at: datetime) -> None:
+    """The charge object as the UPDATE left the row (callers return it
+    without reading it again), and the payment's ledger rows."""
+    for name in ("state", "processor_key", "lease_until", "updated_at", "last4", "exp_date", "card_name", "brand",
+                 "failure_code", "next_action", "description", "needs_review", "review_reason"):
+        if name in values:
+            setattr(charge, name, values[name])
     session.execute(insert(LedgerRow), ledger.payment_rows(charge, roles, dist, at))
-    return str(getattr(previous, "value", previous))
 
 
 def announce_success(app: Payproc, charge: ChargeRow, ref: ChargeRef, previous: str | None) -> None:

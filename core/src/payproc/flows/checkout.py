@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from ..app import Payproc
     from ..ledger import Parties
 
+    Parties4 = tuple[Party, Party, Party, Parties]
+
 #: How long a worker may hold a charge while it waits for the processor.
 LEASE = timedelta(seconds=120)
 #: A checkout may attempt a charge in these states (``awaiting`` becomes
@@ -203,55 +205,109 @@ def checkout(
         "idempotency_key": idempotency_key, "descr": descr, "stmt_descr": stmt_descr,
     })
     key = idempotency_key or new_idempotency_key()
-    charge, claimed = _claim(app, customer, provider, key, amount, currency, broker_fee_amount, token)
-    if not claimed:
+    charge, parties = _claim(app, customer, provider, key, amount, currency, broker_fee_amount, token)
+    if parties is None:
         return charge
-    return _execute(app, charge, token, remember_card=remember_card, browser_fields=browser_fields or {},
+    return _execute(app, charge, parties, token, remember_card=remember_card, browser_fields=browser_fields or {},
                     descr=descr, stmt_descr=stmt_descr, return_url=return_url, off_session=off_session)
 
 
 def _claim(
     app: Payproc, customer: str, provider: str | None, key: str, amount: int, currency: str,
     broker_fee: int, token: str | None,
-) -> tuple[ChargeRow, bool]:
-    """Record the charge and take its lease. Returns (charge, True) when this
-    worker must call the processor."""
+) -> tuple[ChargeRow, Parties4 | None]:
+    """Record the charge and take its lease, in one transaction (the first
+    durable commit). Returns the charge and, when this worker must call the
+    processor, the parties' snapshots read in the same transaction (so the
+    call needs no other read).
+
+    A new key costs two statements: the profiles (customer, provider and
+    broker at once) and ``INSERT … ON CONFLICT DO NOTHING RETURNING`` with
+    the lease already set. A key that exists (a retry, or the charge
+    ``payment_context`` recorded) is claimed with one conditional
+    ``UPDATE … RETURNING``, and read only when that finds nothing to take."""
+    provider_slug = provider or app.settings.BROKER
     for _attempt in range(3):
         try:
             with app.db.transaction() as session:
-                cust = common.get_profile(session, customer)
-                prov = common.get_profile(session, provider or app.settings.BROKER)
+                rows = {p.slug: p for p in session.scalars(
+                    select(Profile).where(Profile.slug.in_({customer, provider_slug, app.settings.BROKER})))}
+                cust, prov = rows.get(customer), rows.get(provider_slug)
+                if cust is None or prov is None:
+                    missing = customer if cust is None else provider_slug
+                    raise InvalidInput(f"no profile {missing!r}: create it first (Payproc.add_profile)")
                 if token is None and not cust.processor_card_key:
                     raise NoPaymentMethod(cust.printable_name or cust.slug)
-                charge = _charge_for_key(session, key, cust, prov, amount, currency, broker_fee)
-                if charge.state not in CLAIMABLE:
-                    return charge, False
-                at = common.now()
-                claimed = common.rowcount(session.execute(
-                    update(ChargeRow)
-                    .where(ChargeRow.id == charge.id, ChargeRow.state.in_(CLAIMABLE),
-                           # settle's lease on an awaiting charge does not keep the customer out
-                           or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at,
-                               ChargeRow.state == ChargeState.AWAITING))
-                    .values(lease_until=at + LEASE, state=ChargeState.CREATED)
-                    .execution_options(synchronize_session=False)
-                ))
-                if claimed:
-                    charge.state = ChargeState.CREATED
-                return charge, bool(claimed)
+                charge = _insert_claimed(session, key, cust, prov, amount, currency, broker_fee)
+                if charge is None:
+                    charge, claimed = _claim_existing(session, key, cust, prov, amount, currency)
+                    if not claimed:
+                        return charge, None
+                broker = rows.get(app.settings.BROKER)
+                if broker is None:  # pragma: no cover - init_db creates it
+                    raise LookupError(f"no broker profile {app.settings.BROKER!r}: run init_db() first")
+                found = {p.id: p for p in rows.values()}
+                return charge, common.parties_of(app, charge, found, broker.id)
         except IntegrityError:
             continue  # another worker inserted the same key first: read it
     raise OutcomeUnknown(f"could not record charge {key!r}: the database kept refusing it")
 
 
+def _insert_claimed(
+    session: Session, key: str, cust: Profile, prov: Profile, amount: int, currency: str, broker_fee: int,
+) -> ChargeRow | None:
+    """The new charge, leased to this worker; None if the key exists."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:  # pragma: no cover - payproc runs on SQLite and PostgreSQL
+        return None
+    statement = insert(ChargeRow).values(
+        idempotency_key=key, customer_id=cust.id, provider_id=prov.id, amount=amount, currency=currency,
+        broker_fee_amount=broker_fee, state=ChargeState.CREATED, lease_until=common.now() + LEASE,
+    ).on_conflict_do_nothing(index_elements=[ChargeRow.idempotency_key]).returning(ChargeRow)
+    charge: ChargeRow | None = session.scalars(
+        statement, execution_options={"populate_existing": True}).one_or_none()
+    return charge
+
+
+def _claim_existing(
+    session: Session, key: str, cust: Profile, prov: Profile, amount: int, currency: str,
+) -> tuple[ChargeRow, bool]:
+    """The charge ``key`` names, and True if it was open with nobody
+    holding it: now leased to this worker."""
+    at = common.now()
+    charge: ChargeRow | None = session.scalars(
+        update(ChargeRow)
+        .where(ChargeRow.idempotency_key == key, ChargeRow.state.in_(CLAIMABLE),
+               # settle's lease on an awaiting charge does not keep the customer out
+               or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at,
+                   ChargeRow.state == ChargeState.AWAITING))
+        .values(lease_until=at + LEASE, state=ChargeState.CREATED)
+        .returning(ChargeRow),
+        execution_options={"populate_existing": True},
+    ).one_or_none()
+    claimed = charge is not None
+    if charge is None:
+        charge = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
+        if charge is None:  # pragma: no cover - the INSERT found it a moment ago
+            raise OutcomeUnknown(f"charge {key!r} vanished while being claimed")
+    if (charge.customer_id, charge.provider_id, charge.amount, charge.currency) != (cust.id, prov.id, amount, currency):
+        raise InvalidInput(  # raised inside the transaction: the claim above is rolled back
+            f"idempotency key {key!r} was used for another charge "
+            f"({charge.amount} {charge.currency}); use a new key for a new payment"
+        )
+    return charge, claimed
+
+
 def _execute(
-    app: Payproc, charge: ChargeRow, token: str | None, *, remember_card: bool,
+    app: Payproc, charge: ChargeRow, parties: Parties4, token: str | None, *, remember_card: bool,
     browser_fields: Mapping[str, str], descr: str | None, stmt_descr: str | None,
     return_url: str | None, off_session: bool,
 ) -> ChargeRow:
     backend = app.backend
-    with app.db.transaction() as session:
-        customer, provider, broker, roles = common.charge_parties(app, session, charge)
+    customer, provider, broker, roles = parties
     save_card = token is not None and remember_card
     try:
         request = PaymentRequest(
@@ -296,7 +352,7 @@ def _execute(
         common.LOGGER.warning("charge %s: backend %s cannot keep the card with a payment "
                               "(saves_card_with_payment); paid once, the card is not kept", charge.id, backend.name)
     recorded = record_result(app, charge, result, new_card_key=new_card_key,
-                             parties=(customer, provider, broker, roles))
+                             parties=(customer, provider, broker, roles), claimed=True)
     if request.off_session and result.status == ChargeStatus.REQUIRES_ACTION and result.next_action is not None \
             and recorded.state == ChargeState.REQUIRES_ACTION:
         # A renewal the bank wants the card holder for: bring them back.
@@ -307,7 +363,7 @@ def _execute(
 
 def record_result(
     app: Payproc, charge: ChargeRow, result: PaymentResult, *, new_card_key: str | None = None,
-    parties: tuple[Party, Party, Party, Parties] | None = None,
+    parties: tuple[Party, Party, Party, Parties] | None = None, claimed: bool = False,
 ) -> ChargeRow:
     """Record the processor's answer to a payment (after the integrity
     check)."""
@@ -335,13 +391,16 @@ def record_result(
     dist = common.distribution(app, ref, 0)
     with app.db.transaction() as session:
         app.db.lock_key(session, result.processor_key)
-        previous = common.record_success(app, session, charge, result.processor_key, result.receipt, dist, roles)
+        previous = common.record_success(app, session, charge, result.processor_key, result.receipt, dist, roles,
+                                         expected=ChargeState.CREATED if claimed else None)
         if new_card_key is not None:
             session.execute(update(Profile).where(Profile.id == charge.customer_id)
                             .values(processor_card_key=new_card_key, nb_renewal_attempts=0))
         apply_pending_events(app, session, result.processor_key)
     common.announce_success(app, charge, ref, previous)
-    return app.get_charge(charge.id)
+    if previous is None:  # someone else recorded it first: theirs is the row to return
+        return app.get_charge(charge.id)
+    return charge  # as record_success left it: no re-read of what was just written
 
 
 def _fail(app: Payproc, charge: ChargeRow, code: str | None, processor_key: str | None) -> None:
