@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -159,9 +159,10 @@ def record_success(
     changed = 0
     previous: Any = charge.state
     if expected is not None:  # the caller knows the state (it holds the lease): no read first
+        # a Core UPDATE: no ORM bookkeeping for a row no session holds
+        table = cast("Table", ChargeRow.__table__)
         changed = rowcount(session.execute(
-            update(ChargeRow).where(ChargeRow.id == charge.id, ChargeRow.state == expected).values(**values)
-            .execution_options(synchronize_session=False)))
+            update(table).where(table.c.id == charge.id, table.c.state == expected).values(**values)))
         previous = expected
     if not changed:
         previous = session.scalar(select(ChargeRow.state).where(ChargeRow.id == charge.id))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -212,6 +212,10 @@ def checkout(
                     descr=descr, stmt_descr=stmt_descr, return_url=return_url, off_session=off_session)
 
 
+#: Built once: SQLAlchemy caches its compiled form by the statement itself.
+_PROFILES = select(Profile).where(Profile.slug.in_(bindparam("slugs", expanding=True)))
+
+
 def _claim(
     app: Payproc, customer: str, provider: str | None, key: str, amount: int, currency: str,
     broker_fee: int, token: str | None,
@@ -231,7 +235,7 @@ def _claim(
         try:
             with app.db.transaction() as session:
                 rows = {p.slug: p for p in session.scalars(
-                    select(Profile).where(Profile.slug.in_({customer, provider_slug, app.settings.BROKER})))}
+                    _PROFILES, {"slugs": sorted({customer, provider_slug, app.settings.BROKER})})}
                 cust, prov = rows.get(customer), rows.get(provider_slug)
                 if cust is None or prov is None:
                     missing = customer if cust is None else provider_slug
