@@ -145,13 +145,8 @@ def _charge_for_key(
         )
         session.add(charge)
         session.flush()
-    elif (charge.customer_id, charge.provider_id, charge.amount, charge.currency) != (
-        cust.id, prov.id, amount, currency,
-    ):
-        raise InvalidInput(
-            f"idempotency key {key!r} was used for another charge "
-            f"({money_text(charge.amount, charge.currency)}); use a new key for a new payment"
-        )
+    else:
+        _refuse_reused_key(key, charge, cust, prov, amount, currency)
     return charge
 
 
@@ -297,12 +292,16 @@ def _claim_existing(
         charge = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
         if charge is None:  # pragma: no cover - the INSERT found it a moment ago
             raise OutcomeUnknown(f"charge {key!r} vanished while being claimed")
-    if (charge.customer_id, charge.provider_id, charge.amount, charge.currency) != (cust.id, prov.id, amount, currency):
-        raise InvalidInput(  # raised inside the transaction: the claim above is rolled back
-            f"idempotency key {key!r} was used for another charge "
-            f"({charge.amount} {charge.currency}); use a new key for a new payment"
-        )
+    _refuse_reused_key(key, charge, cust, prov, amount, currency)  # inside the transaction: the claim rolls back
     return charge, claimed
+
+
+def _refuse_reused_key(key: str, charge: ChargeRow, cust: Profile, prov: Profile, amount: int, currency: str) -> None:
+    if (charge.customer_id, charge.provider_id, charge.amount, charge.currency) != (cust.id, prov.id, amount, currency):
+        raise InvalidInput(
+            f"idempotency key {key!r} was used for another charge "
+            f"({money_text(charge.amount, charge.currency)}); use a new key for a new payment"
+        )
 
 
 def _execute(
