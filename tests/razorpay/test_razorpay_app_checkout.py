@@ -4,6 +4,8 @@ captured, and the handler's fields checked against the stored order."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from payproc.errors import ProcessorError
 from razorpay_app import CUSTOMER, PROVIDER_SLUG
@@ -90,3 +92,43 @@ def test_an_amount_under_razorpays_minimum_is_refused_before_any_call(shop, fake
         shop.app.payment_context(CUSTOMER, 99, "inr", provider=PROVIDER_SLUG)
     assert len(fake.state.requests) == requests and shop.app.balances() == {}
     assert [c.state for c in shop.app.list_charges() if c.state in ("awaiting", "created")] == []
+
+
+def test_the_authorized_webhook_alone_captures_and_books_the_payment(shop, fake):
+    """The customer paid in Checkout and closed the tab: only Razorpay's
+    ``payment.authorized`` arrives. It names the payment, which the charge
+    does not know yet, and the order, which it does: the core finds the
+    charge by its order, captures the authorization once (Razorpay would
+    refund it otherwise) and books it; a redelivery changes nothing."""
+    shop.skip_deliveries()
+    key, token, _fields = shop.pay_page(50000)
+    assert fake.state.payments[token]["status"] == "authorized"
+    outcomes = shop.deliver("payment.authorized")
+    assert [outcome.status for outcome in outcomes] == ["applied"]
+    charge = shop.charge(key)
+    assert (charge.state, charge.processor_key) == ("done", token)
+    assert fake.state.payments[token]["captured"]
+    assert shop.app.check_books().balanced
+    booked = shop.app.balances()
+    authorized = [(body, headers) for body, headers in shop.harness.deliveries()
+                  if json.loads(body)["event"] == "payment.authorized"]
+    assert len(authorized) == 1
+    assert shop.app.handle_webhook(*authorized[0]).status == "duplicate"
+    assert {outcome.status for outcome in shop.deliver()} <= {"applied", "ignored"}  # the capture's own events
+    assert shop.app.balances() == booked
+
+
+def test_an_authorization_for_a_failed_charge_is_not_captured(shop, fake):
+    """A charge already failed is not revived by capturing an authorization
+    (an authorization is not money yet: Razorpay returns an uncaptured one to
+    the customer); it is flagged for a person to look at."""
+    from payproc.db import ChargeRow
+    from sqlalchemy import update
+
+    shop.skip_deliveries()
+    key, token, _fields = shop.pay_page(50000)
+    with shop.app.db.transaction() as session:
+        session.execute(update(ChargeRow).where(ChargeRow.idempotency_key == key).values(state="failed"))
+    shop.deliver("payment.authorized")
+    assert shop.charge(key).state == "failed"
+    assert not fake.state.payments[token]["captured"] and shop.app.balances() == {}

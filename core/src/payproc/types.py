@@ -551,3 +551,8 @@ class WebhookEvent:
     transfer_processor_key: str | None = None
     #: ``CHARGE_REQUIRES_ACTION``: what the customer must do. (1.1)
     next_action: NextAction | None = None
+    #: The server-side handle the charge's payment context returned (an
+    #: order id), when the event names a payment the core has not seen yet:
+    #: a payment made on an order before the customer's browser came back is
+    #: found by it. (1.1)
+    charge_reference: str | None = None

@@ -242,6 +242,12 @@ class WebhookEventRow(Base):
     #: False while the charge it names is not known yet (webhook before checkout)
     applied: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: what else the verified event said (dispute figures, refund and payout
+    #: keys, receipt, the charge's reference), so an event kept until its
+    #: charge is known is applied with everything the processor reported
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    #: the charge's payment-context handle the event names (an order id)
+    charge_reference: Mapped[str | None] = mapped_column(String(255), default=None)
 
 
 class LedgerRow(Base):

@@ -13,7 +13,7 @@ first records its success).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -21,9 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db.models import ChargeRow, ChargeState, WebhookEventRow
-from ..types import ChargeStatus, EventType, Receipt, WebhookEvent
+from ..errors import CardError, IntegrityMismatch
+from ..types import ChargeStatus, EventType, PaymentResult, Receipt, WebhookEvent
 from . import _common as common
 from . import actions, disputes, refunds, transfers
+from .event_details import event_details, stored_event
 
 if TYPE_CHECKING:
     from ..app import Payproc
@@ -69,6 +71,7 @@ def apply_verified(app: Payproc, event: WebhookEvent) -> WebhookOutcome:
         row = WebhookEventRow(
             backend=app.backend.name, event_id=event.event_id, type=event.type.value,
             charge_processor_key=event.charge_processor_key, amount=event.amount, currency=event.currency,
+            details=event_details(event), charge_reference=event.charge_reference,
         )
         try:
             with session.begin_nested():
@@ -83,7 +86,7 @@ def apply_verified(app: Payproc, event: WebhookEvent) -> WebhookOutcome:
         if event.type == EventType.IGNORED or not event.charge_processor_key:
             row.applied = True
             return WebhookOutcome(event.event_id, event.type.value, "ignored")
-        charge = _charge_named(app, session, event.charge_processor_key)
+        charge = _charge_named(app, session, event.charge_processor_key, event.charge_reference)
         if charge is None:
             common.LOGGER.info("webhook %s: charge %s not known yet; kept for later",
                                event.event_id, event.charge_processor_key)
@@ -93,14 +96,18 @@ def apply_verified(app: Payproc, event: WebhookEvent) -> WebhookOutcome:
         return WebhookOutcome(event.event_id, event.type.value, "applied", charge.id)
 
 
-def _charge_named(app: Payproc, session: Session, key: str) -> ChargeRow | None:
+def _charge_named(app: Payproc, session: Session, key: str, reference: str | None = None) -> ChargeRow | None:
     """The charge an event names: by its processor key or, before the
     customer paid, by the server-side handle its payment context returned
-    (a PaymentIntent or order id kept as ``reference``)."""
+    (a PaymentIntent or order id kept as ``reference``): the event's own
+    key when the processor uses one handle throughout, or the order the
+    event's payment was made on (``WebhookEvent.charge_reference``)."""
     charge: ChargeRow | None = session.scalar(app.db.for_update(select(ChargeRow).where(ChargeRow.processor_key == key)))
-    if charge is None:
+    for handle in (key, reference):
+        if charge is not None or not handle:
+            break
         charge = session.scalar(app.db.for_update(
-            select(ChargeRow).where(ChargeRow.reference == key, ChargeRow.processor_key.is_(None))
+            select(ChargeRow).where(ChargeRow.reference == handle, ChargeRow.processor_key.is_(None))
             .order_by(ChargeRow.id).limit(1)))
     return charge
 
@@ -119,11 +126,7 @@ def apply_pending_events(app: Payproc, session: Session, processor_key: str) -> 
         return
     charge = common.lock_charge(app, session, charge_id)
     for row in rows:
-        event = WebhookEvent(
-            event_id=row.event_id, type=EventType(row.type), created_at=row.received_at,
-            charge_processor_key=processor_key, amount=row.amount, currency=row.currency,
-        )
-        apply_event(app, session, charge, event)
+        apply_event(app, session, charge, stored_event(row, processor_key))
         row.applied = True
 
 
@@ -148,6 +151,8 @@ def apply_event(app: Payproc, session: Session, charge: ChargeRow, event: Webhoo
             charge.processor_key = charge.processor_key or event.charge_processor_key
             if event.next_action is not None:
                 charge.next_action = actions.next_action_json(event.next_action)
+    elif kind == EventType.CHARGE_AUTHORIZED:
+        _capture(app, session, charge, event)
     elif kind == EventType.CHARGE_CANCELED:
         common.record_failure(session, charge, "canceled", None, states=common.OPEN_STATES, to=ChargeState.EXPIRED)
     elif kind == EventType.CHARGE_REFUNDED:
@@ -185,3 +190,28 @@ def _ensure_succeeded(
     previous = common.record_success(app, session, charge, key, receipt, dist, roles)
     if previous in common.CLOSED_STATES:
         common.announce_review(app, charge, ref, charge.review_reason or "late success")
+
+
+def _capture(app: Payproc, session: Session, charge: ChargeRow, event: WebhookEvent) -> None:
+    """An authorization the processor refunds unless it is captured in time
+    (Razorpay's manual-capture orders): capture it now and book the success.
+    A backend without ``capture_charge`` captures on its own or settles it
+    through ``retrieve_charge``. An unknown outcome propagates, so the event
+    is not stored and the processor delivers it again."""
+    if charge.state not in common.OPEN_STATES:
+        common.LOGGER.warning("webhook %s: charge %s is %s; its authorization is not captured (the processor "
+                              "returns an uncaptured authorization to the customer)", event.event_id, charge.id,
+                              charge.state)
+        return
+    if not app.backend.supports("capture_charge"):
+        return
+    customer, provider, broker, _roles = common.charge_parties(app, session, charge)
+    ref = replace(common.charge_ref(charge, customer, provider, broker),
+                  processor_key=charge.processor_key or event.charge_processor_key)
+    try:
+        result: PaymentResult = app.backend.call("capture_charge", charge=ref)
+    except (CardError, IntegrityMismatch) as error:
+        common.flag_for_review(session, charge, f"authorization {event.charge_processor_key} not captured: {error}")
+        return
+    if result.status == ChargeStatus.SUCCEEDED:
+        _ensure_succeeded(app, session, charge, result.receipt, result.amount, result.currency, result.processor_key)

@@ -116,4 +116,7 @@ def parse_event(body: bytes, headers: Mapping[str, str], secret: str | None) -> 
         livemode=False,
         dispute=disputed,
         transfer_processor_key=transfer_key,
+        # the order the payment was made on: the charge knows only that
+        # until its checkout (or settle) records the payment id
+        charge_reference=payment.get("order_id") or None,
     )
