@@ -146,3 +146,24 @@ def test_a_dispute_kept_before_its_charge_was_known_is_the_one_later_events_name
     assert app.get_charge(charge.id).state == "done"
     assert app.balances()[("cowork", "Chargeback", "usd")] == 0
     assert app.check_books().balanced
+
+
+def test_an_inquiry_kept_before_its_charge_was_known_still_moves_no_money(app):
+    """An event kept until its charge is known is applied with what the
+    processor said: an inquiry stays an inquiry (no chargeback booked), and
+    its dispute id is the one later events name."""
+    from payproc.errors import OutcomeUnknown
+
+    account = account_of(app)
+    with pytest.raises(OutcomeUnknown):
+        app.checkout("alice", 2000, "usd", "tok_timeout", idempotency_key="early-inquiry", provider="cowork")
+    (made,) = account.list_charges("early-inquiry")
+    inquiry = account.open_dispute(made["id"], kind="inquiry", secret=WEBHOOK_SECRET)
+    assert app.handle_webhook(*inquiry).status == "pending"
+    (charge,) = app.settle().charges
+    assert charge.state == "done"
+    assert disputes(app) == [("inquiry", "open", 0, 0)]
+    assert ("cowork", "Chargeback", "usd") not in app.balances()
+    deliver(app, account.close_dispute(made["id"], status="warning_closed", secret=WEBHOOK_SECRET))
+    assert disputes(app) == [("inquiry", "closed", 0, 0)]
+    assert app.check_books().balanced
