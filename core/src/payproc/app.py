@@ -23,6 +23,7 @@ from .db import ChargeRow, Database, Profile
 from .flows import actions, cards, reconcile, refunds, transfers, webhooks
 from .flows import settle as settle_flow
 from .flows import checkout as checkout_flow
+from .flows import _common as common
 from .flows._common import to_party
 from .ledger import BooksReport, balances, check_books
 from .phone import normalize_phone
@@ -118,21 +119,13 @@ class Payproc:
 
     def clear_processor_keys(self, slug: str | None) -> None:
         """Forget a provider's connected-account keys (revoked access)."""
-        if not slug:
-            return
-        with self.db.transaction() as session:
-            session.execute(update(Profile).where(Profile.slug == slug).values(
-                processor_deposit_key=None, processor_pub_key=None,
-                processor_priv_key=None, processor_refresh_token=None))
+        common.clear_processor_keys(self, slug)
 
     # --- charges ------------------------------------------------------------
 
     def get_charge(self, charge_id: int) -> ChargeRow:
-        with self.db.transaction() as session:
-            charge = session.get(ChargeRow, charge_id)
-            if charge is None:
-                raise LookupError(f"no charge {charge_id}")
-            return charge
+        """The charge ``charge_id`` as stored now (``LookupError`` if none)."""
+        return common.read_charge(self, charge_id)
 
     def list_charges(self, *, state: str | None = None, limit: int = 100) -> Sequence[ChargeRow]:
         with self.db.transaction() as session:

@@ -27,7 +27,7 @@ from .db.models import ChargeRow, Profile
 from .flows import _common as common
 
 if TYPE_CHECKING:
-    from .app import Payproc
+    from .flows.context import FlowContext
 
 __all__ = [
     "DueRenewal",
@@ -56,7 +56,7 @@ _COLUMNS = (Profile.id, Profile.slug, Profile.renewal_amount, Profile.renewal_cu
             Profile.renewal_due, Profile.nb_renewal_attempts, Profile.processor_card_key)
 
 
-def _due_filter(app: Payproc, today: date) -> tuple[ColumnElement[bool], ...]:
+def _due_filter(app: FlowContext, today: date) -> tuple[ColumnElement[bool], ...]:
     return (Profile.renewal_due <= today, Profile.renewal_amount > 0, Profile.renewal_currency.is_not(None),
             Profile.nb_renewal_attempts < app.settings.RENEWALS.MAX_RENEWAL_ATTEMPTS)
 
@@ -68,7 +68,7 @@ def _to_due(rows: Iterable[Sequence[Any]], today: date) -> list[DueRenewal]:
     return sorted(items, key=lambda item: (item.due, item.profile_id))
 
 
-def due_renewals(app: Payproc, today: date) -> list[DueRenewal]:
+def due_renewals(app: FlowContext, today: date) -> list[DueRenewal]:
     """Every renewal due on or before ``today`` with attempts left, oldest
     first, unclaimed (the single-process path)."""
     with app.db.transaction() as session:
@@ -77,13 +77,13 @@ def due_renewals(app: Payproc, today: date) -> list[DueRenewal]:
     return _to_due(rows, today)
 
 
-def count_due(app: Payproc, today: date) -> int:
+def count_due(app: FlowContext, today: date) -> int:
     """How many renewals are due (claimed or not): a progress bar's total."""
     with app.db.transaction() as session:
         return int(session.scalar(select(func.count()).select_from(Profile).where(*_due_filter(app, today))) or 0)
 
 
-def claim_renewals(app: Payproc, today: date, limit: int, lease: timedelta) -> list[DueRenewal]:
+def claim_renewals(app: FlowContext, today: date, limit: int, lease: timedelta) -> list[DueRenewal]:
     """Take up to ``limit`` due renewals nobody holds, for ``lease``
     (PostgreSQL). Committed before it returns: the rows are this worker's
     until the lease passes or :func:`release_renewals`."""
@@ -100,7 +100,7 @@ def claim_renewals(app: Payproc, today: date, limit: int, lease: timedelta) -> l
     return _to_due(rows, today)
 
 
-def release_renewals(app: Payproc, profile_ids: Iterable[int]) -> None:
+def release_renewals(app: FlowContext, profile_ids: Iterable[int]) -> None:
     """Give claimed renewals back at once (a worker stopping cleanly)."""
     ids = list(profile_ids)
     if ids:
@@ -118,7 +118,7 @@ def _settle_filter(at: Any, older_than: timedelta, customer_id: int | None) -> l
     return conditions
 
 
-def claim_charges(app: Payproc, limit: int, lease: timedelta, *, older_than: timedelta = timedelta(0),
+def claim_charges(app: FlowContext, limit: int, lease: timedelta, *, older_than: timedelta = timedelta(0),
                   customer_id: int | None = None) -> list[ChargeRow]:
     """Take up to ``limit`` charges in progress that no worker holds (their
     lease passed or was never taken), for ``lease`` (PostgreSQL). The
@@ -137,7 +137,7 @@ def claim_charges(app: Payproc, limit: int, lease: timedelta, *, older_than: tim
     return sorted(charges, key=lambda charge: charge.id)
 
 
-def charges_to_settle(app: Payproc, *, customer: str | None = None, older_than: timedelta = timedelta(0),
+def charges_to_settle(app: FlowContext, *, customer: str | None = None, older_than: timedelta = timedelta(0),
                       batch_size: int = 20, lease: timedelta = timedelta(seconds=120)) -> Iterator[ChargeRow]:
     """The charges :func:`payproc.flows.checkout.settle` asks the processor
     about. SQLite: every one in progress, read once. PostgreSQL: claimed

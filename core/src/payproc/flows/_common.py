@@ -18,7 +18,7 @@ from ..money import format_money
 from ..types import ChargeRef, Distribution, Party, ProcessorKeys, Receipt
 
 if TYPE_CHECKING:
-    from ..app import Payproc
+    from .context import FlowContext
 
 LOGGER = logging.getLogger("payproc")
 
@@ -46,6 +46,26 @@ def to_party(profile: Profile, *, is_broker: bool = False) -> Party:
     )
 
 
+def read_charge(app: FlowContext, charge_id: int) -> ChargeRow:
+    """The charge ``charge_id`` as stored now (``LookupError`` if none)."""
+    with app.db.transaction() as session:
+        charge = session.get(ChargeRow, charge_id)
+        if charge is None:
+            raise LookupError(f"no charge {charge_id}")
+        return charge
+
+
+def clear_processor_keys(app: FlowContext, slug: str | None) -> None:
+    """Forget a provider's connected-account keys (the processor says its
+    access was revoked)."""
+    if not slug:
+        return
+    with app.db.transaction() as session:
+        session.execute(update(Profile).where(Profile.slug == slug).values(
+            processor_deposit_key=None, processor_pub_key=None,
+            processor_priv_key=None, processor_refresh_token=None))
+
+
 def get_profile(session: Session, slug: str) -> Profile:
     profile = session.scalar(select(Profile).where(Profile.slug == slug))
     if profile is None:
@@ -57,7 +77,7 @@ def profiles_by_id(session: Session, *ids: int) -> dict[int, Profile]:
     return {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_(set(ids))))}
 
 
-def charge_parties(app: Payproc, session: Session, charge: ChargeRow) -> tuple[Party, Party, Party, ledger.Parties]:
+def charge_parties(app: FlowContext, session: Session, charge: ChargeRow) -> tuple[Party, Party, Party, ledger.Parties]:
     """Customer, provider and broker snapshots of ``charge``, and the ledger
     roles."""
     broker_id = app.broker_id(session)
@@ -65,7 +85,7 @@ def charge_parties(app: Payproc, session: Session, charge: ChargeRow) -> tuple[P
                       broker_id)
 
 
-def parties_of(app: Payproc, charge: ChargeRow, found: dict[int, Profile], broker_id: int,
+def parties_of(app: FlowContext, charge: ChargeRow, found: dict[int, Profile], broker_id: int,
                ) -> tuple[Party, Party, Party, ledger.Parties]:
     """:func:`charge_parties` from profiles the caller already read (by id)."""
     broker = to_party(found[broker_id], is_broker=True)
@@ -94,7 +114,7 @@ def charge_ref(charge: ChargeRow, customer: Party, provider: Party, broker: Part
     )
 
 
-def distribution(app: Payproc, ref: ChargeRef, refunded: int) -> Distribution:
+def distribution(app: FlowContext, ref: ChargeRef, refunded: int) -> Distribution:
     """The backend's split of what remains after ``refunded``; the whole
     amount to the provider when the backend reports no fees."""
     dist = app.backend.call_optional(
@@ -107,7 +127,7 @@ def distribution(app: Payproc, ref: ChargeRef, refunded: int) -> Distribution:
     return result
 
 
-def refuse_below_minimum(app: Payproc, amount: int, currency: str) -> None:
+def refuse_below_minimum(app: FlowContext, amount: int, currency: str) -> None:
     """Refuse, before any processor call, an amount below the processor's
     minimum charge (``minimum_amount``; backends without it set none)."""
     minimum = app.backend.call_optional("minimum_amount", currency=currency)
@@ -123,7 +143,7 @@ def rowcount(result: Any) -> int:
     return count
 
 
-def lock_charge(app: Payproc, session: Session, charge_id: int) -> ChargeRow:
+def lock_charge(app: FlowContext, session: Session, charge_id: int) -> ChargeRow:
     """Re-read ``charge_id`` with a row lock (PostgreSQL) inside the caller's
     transaction."""
     charge: ChargeRow | None = session.scalar(app.db.for_update(select(ChargeRow).where(ChargeRow.id == charge_id)))
@@ -141,7 +161,7 @@ CLOSED_STATES = (ChargeState.FAILED, ChargeState.EXPIRED)
 
 
 def record_success(
-    app: Payproc, session: Session, charge: ChargeRow, processor_key: str, receipt: Receipt,
+    app: FlowContext, session: Session, charge: ChargeRow, processor_key: str, receipt: Receipt,
     dist: Distribution, roles: ledger.Parties, *, expected: str | None = None,
 ) -> str | None:
     """An open (or failed/expired: see :data:`CLOSED_STATES`) charge ->
@@ -202,7 +222,7 @@ def _booked(session: Session, charge: ChargeRow, values: dict[str, Any], dist: D
     session.execute(insert(LedgerRow), ledger.payment_rows(charge, roles, dist, at))
 
 
-def announce_success(app: Payproc, charge: ChargeRow, ref: ChargeRef, previous: str | None) -> None:
+def announce_success(app: FlowContext, charge: ChargeRow, ref: ChargeRef, previous: str | None) -> None:
     """Broadcast what :func:`record_success` did (after its commit):
     ``charge_updated`` and, for a success booked on a failed or expired
     charge, ``charge_needs_review`` with the reason."""
@@ -213,7 +233,7 @@ def announce_success(app: Payproc, charge: ChargeRow, ref: ChargeRef, previous: 
         announce_review(app, charge, ref, charge.review_reason or "late success")
 
 
-def announce_review(app: Payproc, charge: ChargeRow, ref: ChargeRef, reason: str) -> None:
+def announce_review(app: FlowContext, charge: ChargeRow, ref: ChargeRef, reason: str) -> None:
     app.backend.notify("charge_needs_review", charge=ref, reason=reason)
 
 

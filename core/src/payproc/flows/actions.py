@@ -22,12 +22,12 @@ from ..types import ChargeInfo, ChargeRef, ChargeStatus, NextAction, PaymentResu
 from . import _common as common
 
 if TYPE_CHECKING:
-    from ..app import Payproc
+    from .context import FlowContext
 
 __all__ = ["abandon_if_old", "charge_for_key", "complete", "expire", "poll", "record_unfinished", "result_of"]
 
 
-def charge_for_key(app: Payproc, idempotency_key: str, *, customer: str | None = None) -> ChargeRow:
+def charge_for_key(app: FlowContext, idempotency_key: str, *, customer: str | None = None) -> ChargeRow:
     """The charge recorded for ``idempotency_key`` (of ``customer`` when
     given). Raises ``LookupError`` when there is none, and for another
     customer's key (the same answer: a key names nothing it does not own)."""
@@ -41,7 +41,7 @@ def charge_for_key(app: Payproc, idempotency_key: str, *, customer: str | None =
     return charge
 
 
-def poll(app: Payproc, idempotency_key: str, *, customer: str | None = None) -> ChargeRow:
+def poll(app: FlowContext, idempotency_key: str, *, customer: str | None = None) -> ChargeRow:
     """Where the purchase ``idempotency_key`` stands. A charge attempted
     whose outcome is unknown (``created``, no worker holding it) is settled
     with the processor first; an answer that is still unknown leaves it as
@@ -54,7 +54,7 @@ def poll(app: Payproc, idempotency_key: str, *, customer: str | None = None) -> 
             settle_charge(app, charge)
         except (OutcomeUnknown, IntegrityMismatch) as error:
             common.LOGGER.info("purchase %s: still unknown (%s)", charge.id, type(error).__name__)
-        charge = app.get_charge(charge.id)
+        charge = common.read_charge(app, charge.id)
     return charge
 
 
@@ -76,14 +76,14 @@ def result_of(info: ChargeInfo) -> PaymentResult:
     )
 
 
-def _announce(app: Payproc, charge: ChargeRow, state: str, previous: str) -> None:
+def _announce(app: FlowContext, charge: ChargeRow, state: str, previous: str) -> None:
     with app.db.transaction() as session:
         customer, provider, broker, _roles = common.charge_parties(app, session, charge)
     app.backend.notify("charge_updated", charge=common.charge_ref(charge, customer, provider, broker),
                        state=state, previous_state=previous)
 
 
-def record_unfinished(app: Payproc, charge: ChargeRow, result: PaymentResult) -> ChargeRow:
+def record_unfinished(app: FlowContext, charge: ChargeRow, result: PaymentResult) -> ChargeRow:
     """Record an answer that is not a success: the customer must act
     (``requires_action``, with the next action kept on the charge), the
     processor cancelled it (``expired``), it failed (an attempted charge
@@ -92,7 +92,7 @@ def record_unfinished(app: Payproc, charge: ChargeRow, result: PaymentResult) ->
     key = result.processor_key or None
     if result.status == ChargeStatus.CANCELED:
         _expire(app, charge, "canceled", key)
-        return app.get_charge(charge.id)
+        return common.read_charge(app, charge.id)
     with app.db.transaction() as session:
         changed = False
         if result.status == ChargeStatus.REQUIRES_ACTION:
@@ -109,13 +109,13 @@ def record_unfinished(app: Payproc, charge: ChargeRow, result: PaymentResult) ->
         session.execute(update(ChargeRow).where(ChargeRow.id == charge.id)
                         .values(lease_until=None, processor_key=key or ChargeRow.processor_key)
                         .execution_options(synchronize_session=False))
-    charge = app.get_charge(charge.id)
+    charge = common.read_charge(app, charge.id)
     if changed:
         _announce(app, charge, str(getattr(charge.state, "value", charge.state)), previous)
     return charge
 
 
-def _expire(app: Payproc, charge: ChargeRow, code: str, processor_key: str | None = None,
+def _expire(app: FlowContext, charge: ChargeRow, code: str, processor_key: str | None = None,
             states: tuple[str, ...] = common.OPEN_STATES) -> bool:
     previous = str(getattr(charge.state, "value", charge.state))
     with app.db.transaction() as session:
@@ -126,7 +126,7 @@ def _expire(app: Payproc, charge: ChargeRow, code: str, processor_key: str | Non
     return changed
 
 
-def expire(app: Payproc, charge: ChargeRow, code: str) -> bool:
+def expire(app: FlowContext, charge: ChargeRow, code: str) -> bool:
     """The processor says ``charge`` can no longer be paid: ``expired``."""
     return _expire(app, charge, code)
 
@@ -135,7 +135,7 @@ def expire(app: Payproc, charge: ChargeRow, code: str) -> bool:
 ABANDONED = (ChargeState.AWAITING, ChargeState.REQUIRES_ACTION)
 
 
-def abandon_if_old(app: Payproc, charge: ChargeRow, ref: ChargeRef, info: ChargeInfo) -> bool:
+def abandon_if_old(app: FlowContext, charge: ChargeRow, ref: ChargeRef, info: ChargeInfo) -> bool:
     """Expire a charge the customer left (``awaiting`` or
     ``requires_action`` for longer than ``ABANDON_AFTER``) — but only once
     nothing can pay it any more: the backend's ``cancel_payment`` says
@@ -172,7 +172,7 @@ def abandon_if_old(app: Payproc, charge: ChargeRow, ref: ChargeRef, info: Charge
 PAID_STATES = (ChargeState.DONE, ChargeState.DISPUTED, ChargeState.LOST)
 
 
-def _lease(app: Payproc, charge: ChargeRow) -> bool:
+def _lease(app: FlowContext, charge: ChargeRow) -> bool:
     """Take the charge's lease for the return (``awaiting`` becomes
     ``created``: the customer attempted it). False when a worker holds it."""
     from .checkout import LEASE
@@ -192,13 +192,13 @@ def _lease(app: Payproc, charge: ChargeRow) -> bool:
     return bool(taken)
 
 
-def _release(app: Payproc, charge: ChargeRow) -> None:
+def _release(app: FlowContext, charge: ChargeRow) -> None:
     with app.db.transaction() as session:
         session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(lease_until=None)
                         .execution_options(synchronize_session=False))
 
 
-def complete(app: Payproc, charge: int | str, params: Mapping[str, Any] | None = None, *,
+def complete(app: FlowContext, charge: int | str, params: Mapping[str, Any] | None = None, *,
              customer: str | None = None) -> ChargeRow:
     """Finish a payment the customer acted on: ``charge`` is its id or its
     idempotency key, ``params`` what the customer's return carried (query or
@@ -221,12 +221,12 @@ def complete(app: Payproc, charge: int | str, params: Mapping[str, Any] | None =
     if isinstance(charge, str):
         row = charge_for_key(app, charge, customer=customer)
     else:
-        row = app.get_charge(charge)
+        row = common.read_charge(app, charge)
         if customer is not None:
             charge_for_key(app, row.idempotency_key, customer=customer)
     if row.state in PAID_STATES or not _lease(app, row):
-        return app.get_charge(row.id)
-    row = app.get_charge(row.id)
+        return common.read_charge(app, row.id)
+    row = common.read_charge(app, row.id)
     backend = app.backend
     try:
         with app.db.transaction() as session:
@@ -249,7 +249,7 @@ def complete(app: Payproc, charge: int | str, params: Mapping[str, Any] | None =
         raise
     if result.status == ChargeStatus.NOT_FOUND:  # retrieve_charge: nothing was attempted at the processor
         _release(app, row)
-        return app.get_charge(row.id)
+        return common.read_charge(app, row.id)
     try:
         return record_result(app, row, result)
     finally:

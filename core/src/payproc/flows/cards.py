@@ -13,10 +13,10 @@ from ..types import CardInfo, CardUpdate, Party
 from . import _common as common
 
 if TYPE_CHECKING:
-    from ..app import Payproc
+    from .context import FlowContext
 
 
-def _parties(app: Payproc, customer: str, provider: str | None) -> tuple[Party, Party, Party]:
+def _parties(app: FlowContext, customer: str, provider: str | None) -> tuple[Party, Party, Party]:
     with app.db.transaction() as session:
         cust = common.get_profile(session, customer)
         broker = common.get_profile(session, app.settings.BROKER)
@@ -25,7 +25,7 @@ def _parties(app: Payproc, customer: str, provider: str | None) -> tuple[Party, 
                 common.to_party(broker, is_broker=True))
 
 
-def update_card(app: Payproc, customer: str, token: str, *, provider: str | None = None) -> CardInfo:
+def update_card(app: FlowContext, customer: str, token: str, *, provider: str | None = None) -> CardInfo:
     """Store the card behind ``token`` as ``customer``'s card on file."""
     refuse_card_data(token)
     subscriber, prov, broker = _parties(app, customer, provider)
@@ -42,7 +42,7 @@ def update_card(app: Payproc, customer: str, token: str, *, provider: str | None
     return result.card
 
 
-def delete_card(app: Payproc, customer: str) -> None:
+def delete_card(app: FlowContext, customer: str) -> None:
     """Forget ``customer``'s card on file, on the processor and here."""
     subscriber, _prov, broker = _parties(app, customer, None)
     if subscriber.keys.card_key:
@@ -51,7 +51,7 @@ def delete_card(app: Payproc, customer: str) -> None:
         session.execute(update(Profile).where(Profile.slug == customer).values(processor_card_key=None))
 
 
-def retrieve_card(app: Payproc, customer: str) -> CardInfo | None:
+def retrieve_card(app: FlowContext, customer: str) -> CardInfo | None:
     """``customer``'s card on file as the processor describes it."""
     subscriber, _prov, broker = _parties(app, customer, None)
     if not subscriber.keys.card_key:

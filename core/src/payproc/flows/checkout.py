@@ -45,7 +45,7 @@ from ..retry import call_with_retries
 from .webhooks import apply_pending_events
 
 if TYPE_CHECKING:
-    from ..app import Payproc
+    from .context import FlowContext
     from ..ledger import Parties
 
     Parties4 = tuple[Party, Party, Party, Parties]
@@ -75,7 +75,7 @@ def new_idempotency_key() -> str:
     return f"pp_{uuid.uuid4().hex}"
 
 
-def _validate(amount: object, currency: object, app: Payproc | None = None) -> tuple[int, str]:
+def _validate(amount: object, currency: object, app: FlowContext | None = None) -> tuple[int, str]:
     valid = validate_amount(amount), normalize_currency(currency)
     if app is not None:
         common.refuse_below_minimum(app, *valid)
@@ -83,7 +83,7 @@ def _validate(amount: object, currency: object, app: Payproc | None = None) -> t
 
 
 def payment_context(
-    app: Payproc, customer: str, amount: int | None = None, currency: str | None = None,
+    app: FlowContext, customer: str, amount: int | None = None, currency: str | None = None,
     *, provider: str | None = None, idempotency_key: str | None = None, broker_fee_amount: int = 0,
     return_url: str | None = None,
 ) -> PreparedPayment:
@@ -151,7 +151,7 @@ def _charge_for_key(
 
 
 def checkout(
-    app: Payproc,
+    app: FlowContext,
     customer: str,
     amount: int,
     currency: str,
@@ -212,7 +212,7 @@ _PROFILES = select(Profile).where(Profile.slug.in_(bindparam("slugs", expanding=
 
 
 def _claim(
-    app: Payproc, customer: str, provider: str | None, key: str, amount: int, currency: str,
+    app: FlowContext, customer: str, provider: str | None, key: str, amount: int, currency: str,
     broker_fee: int, token: str | None,
 ) -> tuple[ChargeRow, Parties4 | None]:
     """Record the charge and take its lease, in one transaction (the first
@@ -305,7 +305,7 @@ def _refuse_reused_key(key: str, charge: ChargeRow, cust: Profile, prov: Profile
 
 
 def _execute(
-    app: Payproc, charge: ChargeRow, parties: Parties4, token: str | None, *, remember_card: bool,
+    app: FlowContext, charge: ChargeRow, parties: Parties4, token: str | None, *, remember_card: bool,
     browser_fields: Mapping[str, str], descr: str | None, stmt_descr: str | None,
     return_url: str | None, off_session: bool,
 ) -> ChargeRow:
@@ -333,7 +333,7 @@ def _execute(
     except ProcessorSetupError as error:
         _fail(app, charge, "setup_error", None)
         if error.revoked:
-            app.clear_processor_keys(provider.slug)
+            common.clear_processor_keys(app, provider.slug)
         backend.notify("processor_setup_error", provider=error.provider, message=str(error), customer=customer)
         raise
     except OutcomeUnknown:
@@ -365,7 +365,7 @@ def _execute(
 
 
 def record_result(
-    app: Payproc, charge: ChargeRow, result: PaymentResult, *, new_card_key: str | None = None,
+    app: FlowContext, charge: ChargeRow, result: PaymentResult, *, new_card_key: str | None = None,
     parties: tuple[Party, Party, Party, Parties] | None = None, claimed: bool = False,
 ) -> ChargeRow:
     """Record the processor's answer to a payment (after the integrity
@@ -402,21 +402,21 @@ def record_result(
         apply_pending_events(app, session, result.processor_key)
     common.announce_success(app, charge, ref, previous)
     if previous is None:  # someone else recorded it first: theirs is the row to return
-        return app.get_charge(charge.id)
+        return common.read_charge(app, charge.id)
     return charge  # as record_success left it: no re-read of what was just written
 
 
-def _fail(app: Payproc, charge: ChargeRow, code: str | None, processor_key: str | None) -> None:
+def _fail(app: FlowContext, charge: ChargeRow, code: str | None, processor_key: str | None) -> None:
     with app.db.transaction() as session:
         common.record_failure(session, charge, code, processor_key)
 
 
-def _release(app: Payproc, charge: ChargeRow) -> None:
+def _release(app: FlowContext, charge: ChargeRow) -> None:
     with app.db.transaction() as session:
         session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(lease_until=None))
 
 
-def settle_charge(app: Payproc, charge: ChargeRow) -> bool:
+def settle_charge(app: FlowContext, charge: ChargeRow) -> bool:
     """Settle one charge through ``retrieve_charge``. True if it changed.
 
     ============================  ==============================================

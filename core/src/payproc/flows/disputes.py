@@ -37,7 +37,7 @@ from ..types import DisputeInfo, DisputeKind, Distribution, EventType, WebhookEv
 from . import _common as common
 
 if TYPE_CHECKING:
-    from ..app import Payproc
+    from .context import FlowContext
 
 #: A dispute closed with no money moving (an inquiry answered, a chargeback
 #: prevented): what it had taken back is returned.
@@ -48,7 +48,7 @@ DISPUTE_EVENTS = frozenset({EventType.DISPUTE_CREATED, EventType.DISPUTE_UPDATED
                             EventType.DISPUTE_LOST, EventType.DISPUTE_CLOSED})
 
 
-def apply_dispute_event(app: Payproc, session: Session, charge: ChargeRow, event: WebhookEvent) -> None:
+def apply_dispute_event(app: FlowContext, session: Session, charge: ChargeRow, event: WebhookEvent) -> None:
     """Bring the dispute ``event`` names, and ``charge``, to the state the
     event implies."""
     info = event.dispute
@@ -64,7 +64,7 @@ def apply_dispute_event(app: Payproc, session: Session, charge: ChargeRow, event
         _close(app, session, charge, dispute, CLOSED)
 
 
-def _find_or_open(app: Payproc, session: Session, charge: ChargeRow, info: DisputeInfo | None) -> DisputeRow | None:
+def _find_or_open(app: FlowContext, session: Session, charge: ChargeRow, info: DisputeInfo | None) -> DisputeRow | None:
     key = info.processor_key if info is not None else None
     query = select(DisputeRow).where(DisputeRow.charge_id == charge.id)
     query = query.where(DisputeRow.processor_key == key) if key else query.where(DisputeRow.processor_key.is_(None))
@@ -111,7 +111,7 @@ def _charged_back(session: Session, charge: ChargeRow) -> int:
         DisputeRow.kind.in_(_MONEY_KINDS))) or 0)
 
 
-def _take_back(app: Payproc, session: Session, charge: ChargeRow, dispute: DisputeRow, info: DisputeInfo | None) -> None:
+def _take_back(app: FlowContext, session: Session, charge: ChargeRow, dispute: DisputeRow, info: DisputeInfo | None) -> None:
     held = _charged_back(session, charge) - dispute.amount
     gone = charge.amount_refunded + held
     left = charge.amount - gone
@@ -143,7 +143,7 @@ def _take_back(app: Payproc, session: Session, charge: ChargeRow, dispute: Dispu
         app.backend.notify("charge_updated", charge=ref, state=ChargeState.DISPUTED.value, previous_state=previous)
 
 
-def _close(app: Payproc, session: Session, charge: ChargeRow, dispute: DisputeRow, state: str) -> None:
+def _close(app: FlowContext, session: Session, charge: ChargeRow, dispute: DisputeRow, state: str) -> None:
     if dispute.state != DisputeState.OPEN:
         return
     money = dispute.kind in _MONEY_KINDS

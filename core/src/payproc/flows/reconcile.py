@@ -27,7 +27,7 @@ from ..types import ChargeInfo, ChargeStatus
 from . import _common as common
 
 if TYPE_CHECKING:
-    from ..app import Payproc
+    from .context import FlowContext
 
 __all__ = ["Difference", "ReconcileReport", "reconcile"]
 
@@ -74,7 +74,7 @@ class ReconcileReport:
         return "\n".join(self.lines())
 
 
-def reconcile(app: Payproc, since: datetime, until: datetime) -> ReconcileReport:
+def reconcile(app: FlowContext, since: datetime, until: datetime) -> ReconcileReport:
     """Compare the charges and refunds of ``[since, until)`` with the
     processor's; change nothing."""
     if since.tzinfo is None or until.tzinfo is None:
@@ -115,7 +115,7 @@ def reconcile(app: Payproc, since: datetime, until: datetime) -> ReconcileReport
     return report
 
 
-def _compare(app: Payproc, report: ReconcileReport, charge: ChargeRow, in_flight: int) -> None:
+def _compare(app: FlowContext, report: ReconcileReport, charge: ChargeRow, in_flight: int) -> None:
     with app.db.transaction() as session:
         customer, provider, broker, _roles = common.charge_parties(app, session, charge)
     try:

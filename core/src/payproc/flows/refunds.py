@@ -32,7 +32,7 @@ from ..types import ChargeRef, RefundInfo, RefundRef, RefundResult, RefundStatus
 from . import _common as common
 
 if TYPE_CHECKING:
-    from ..app import Payproc
+    from .context import FlowContext
 
 #: Outcomes of :func:`settle_refund`.
 DONE, FAILED, PENDING, UNSUPPORTED = "done", "failed", "pending", "unsupported"
@@ -45,7 +45,7 @@ def _in_flight(session: Session, charge_id: int) -> int:
     ) or 0)
 
 
-def refund(app: Payproc, charge_id: int, amount: int | None = None, *, idempotency_key: str | None = None) -> RefundRow:
+def refund(app: FlowContext, charge_id: int, amount: int | None = None, *, idempotency_key: str | None = None) -> RefundRow:
     """Refund ``amount`` (default: all that is left) of a paid charge.
 
     The same ``idempotency_key`` again returns the same refund; if that
@@ -101,7 +101,7 @@ def _record_pending(session: Session, charge: ChargeRow, amount: int | None, key
     return row
 
 
-def _send(app: Payproc, charge_id: int, row: RefundRow) -> RefundRow:
+def _send(app: FlowContext, charge_id: int, row: RefundRow) -> RefundRow:
     """Ask the processor for ``row`` (recorded pending) and record its answer."""
     with app.db.transaction() as session:
         charge = session.get(ChargeRow, charge_id)
@@ -139,13 +139,13 @@ def _code(error: ProcessorError) -> str:
     return str(getattr(error, "code", None) or "processor_error")[:64]
 
 
-def _mark(app: Payproc, refund_id: int, **values: object) -> None:
+def _mark(app: FlowContext, refund_id: int, **values: object) -> None:
     with app.db.transaction() as session:
         session.execute(update(RefundRow).where(RefundRow.id == refund_id, RefundRow.state == RefundState.PENDING)
                         .values(**values))
 
 
-def reread(app: Payproc, refund_id: int) -> RefundRow:
+def reread(app: FlowContext, refund_id: int) -> RefundRow:
     """The refund row as it is now."""
     with app.db.transaction() as session:
         row = session.get(RefundRow, refund_id)
@@ -153,7 +153,7 @@ def reread(app: Payproc, refund_id: int) -> RefundRow:
         return row
 
 
-def book_refund(app: Payproc, session: Session, charge_id: int, refund_id: int, processor_key: str | None) -> bool:
+def book_refund(app: FlowContext, session: Session, charge_id: int, refund_id: int, processor_key: str | None) -> bool:
     """Pending -> done with its ledger rows, under the charge's lock; False
     (nothing written) if another path booked it first."""
     charge = common.lock_charge(app, session, charge_id)
@@ -166,7 +166,7 @@ def book_refund(app: Payproc, session: Session, charge_id: int, refund_id: int, 
     return True
 
 
-def _book(app: Payproc, session: Session, charge: ChargeRow, row: RefundRow, ref: ChargeRef,
+def _book(app: FlowContext, session: Session, charge: ChargeRow, row: RefundRow, ref: ChargeRef,
           roles: ledger.Parties, processor_key: str | None) -> None:
     before = common.distribution(app, ref, charge.amount_refunded)
     after = common.distribution(app, replace(ref, amount_refunded=ref.amount_refunded + row.amount),
@@ -201,7 +201,7 @@ def refund_ref(ref: ChargeRef, row: RefundRow) -> RefundRef:
                      created_at=row.created_at, processor_key=row.processor_key)
 
 
-def settle_refund(app: Payproc, row: RefundRow, *, resend_when_missing: bool = False) -> RefundSettled:
+def settle_refund(app: FlowContext, row: RefundRow, *, resend_when_missing: bool = False) -> RefundSettled:
     """Ask the processor about a pending refund and record what it says.
 
     ``NOT_FOUND`` (the request never arrived) marks it failed — nothing was
@@ -230,7 +230,7 @@ def settle_refund(app: Payproc, row: RefundRow, *, resend_when_missing: bool = F
         return apply_refund_info(app, session, row.id, info)
 
 
-def _resend(app: Payproc, row: RefundRow) -> RefundSettled:
+def _resend(app: FlowContext, row: RefundRow) -> RefundSettled:
     try:
         _send(app, row.charge_id, row)
     except OutcomeUnknown as error:
@@ -239,7 +239,7 @@ def _resend(app: Payproc, row: RefundRow) -> RefundSettled:
     return RefundSettled(row.id, DONE if state == RefundState.DONE else FAILED)
 
 
-def apply_refund_info(app: Payproc, session: Session, refund_id: int, info: RefundInfo) -> RefundSettled:
+def apply_refund_info(app: FlowContext, session: Session, refund_id: int, info: RefundInfo) -> RefundSettled:
     """Record the processor's view of a pending refund (inside the caller's
     transaction)."""
     row = session.get(RefundRow, refund_id, populate_existing=True)
@@ -271,7 +271,7 @@ def apply_refund_info(app: Payproc, session: Session, refund_id: int, info: Refu
 # --- what the processor's webhooks reveal ---------------------------------------------
 
 
-def sync_external_refunds(app: Payproc, session: Session, charge: ChargeRow, event: WebhookEvent) -> None:
+def sync_external_refunds(app: FlowContext, session: Session, charge: ChargeRow, event: WebhookEvent) -> None:
     """Book what a ``charge.refunded`` event reveals, exactly once: a refund
     payproc asked for whose answer was lost, or one made outside payproc
     (the processor's dashboard).
@@ -317,7 +317,7 @@ def sync_external_refunds(app: Payproc, session: Session, charge: ChargeRow, eve
     _book(app, session, charge, row, ref, roles, event.refund_processor_key)
 
 
-def refund_failed(app: Payproc, session: Session, charge: ChargeRow, refund_key: str | None) -> None:
+def refund_failed(app: FlowContext, session: Session, charge: ChargeRow, refund_key: str | None) -> None:
     """The processor reports a refund failed: a pending one is marked failed;
     a recorded one is reversed in the ledger."""
     if not refund_key:

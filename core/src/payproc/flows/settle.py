@@ -27,7 +27,7 @@ from . import _common as common
 from . import checkout, refunds, transfers
 
 if TYPE_CHECKING:
-    from ..app import Payproc
+    from .context import FlowContext
 
 __all__ = ["InProgress", "SettleReport", "settle"]
 
@@ -85,7 +85,7 @@ class SettleReport:
         return "\n".join(self.lines())
 
 
-def settle(app: Payproc, *, customer: str | None = None, older_than: timedelta = timedelta(0)) -> SettleReport:
+def settle(app: FlowContext, *, customer: str | None = None, older_than: timedelta = timedelta(0)) -> SettleReport:
     """Ask the processor about every charge, refund and payout whose outcome
     is unknown (created more than ``older_than`` ago; only ``customer``'s
     charges and refunds when given) and record what it says."""
@@ -97,7 +97,7 @@ def settle(app: Payproc, *, customer: str | None = None, older_than: timedelta =
     return report
 
 
-def _charges(app: Payproc, report: SettleReport, customer: str | None, older_than: timedelta) -> None:
+def _charges(app: FlowContext, report: SettleReport, customer: str | None, older_than: timedelta) -> None:
     from ..claims import charges_to_settle
 
     at = common.now()
@@ -120,7 +120,7 @@ def _charges(app: Payproc, report: SettleReport, customer: str | None, older_tha
             common.LOGGER.warning("charge %s not settled: %s", charge.id, type(error).__name__)
             report.in_progress.append(InProgress("charge", charge.id, _why(error)))
             continue
-        after = app.get_charge(charge.id)
+        after = common.read_charge(app, charge.id)
         if changed:
             report.charges.append(after)
         if after.state in IN_PROGRESS_STATES:
@@ -142,7 +142,7 @@ def _why(error: Exception) -> str:
     return f"the processor could not be asked: {error}"
 
 
-def _refunds(app: Payproc, report: SettleReport, customer: str | None, older_than: timedelta) -> None:
+def _refunds(app: FlowContext, report: SettleReport, customer: str | None, older_than: timedelta) -> None:
     at = common.now()
     with app.db.transaction() as session:
         query = select(RefundRow).where(RefundRow.state == RefundState.PENDING,
@@ -166,7 +166,7 @@ def _refunds(app: Payproc, report: SettleReport, customer: str | None, older_tha
             report.in_progress.append(InProgress("refund", row.id, settled.reason))
 
 
-def _transfers(app: Payproc, report: SettleReport, older_than: timedelta) -> None:
+def _transfers(app: FlowContext, report: SettleReport, older_than: timedelta) -> None:
     at = common.now()
     with app.db.transaction() as session:
         pending: Sequence[TransferRow] = session.scalars(

@@ -32,7 +32,7 @@ from . import _common as common
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from ..app import Payproc
+    from .context import FlowContext
 
 #: A payout the processor does not know yet may still be on its way for this
 #: long; after it, "not found" means it was never made.
@@ -63,7 +63,7 @@ def _state(status: str) -> str:
     return TransferState.PAID if status == TransferStatus.PAID else TransferState.PENDING
 
 
-def _book(app: Payproc, session: Session, row: TransferRow, fee: int) -> None:
+def _book(app: FlowContext, session: Session, row: TransferRow, fee: int) -> None:
     event_id = f"tr_{row.id}"
     rows = [ledger.withdraw_row(row.provider_id, row.amount, row.currency,
                                 row.description or f"Payout {row.idempotency_key}", row.created_at, event_id)]
@@ -90,7 +90,7 @@ def _fail(session: Session, row: TransferRow) -> bool:
     return True
 
 
-def create_transfer(app: Payproc, provider: str, amount: int, currency: str, descr: str | None = None,
+def create_transfer(app: FlowContext, provider: str, amount: int, currency: str, descr: str | None = None,
                     *, idempotency_key: str | None = None) -> TransferRecord:
     """Pay ``amount`` of ``provider``'s funds out to its bank account.
 
@@ -119,7 +119,7 @@ def create_transfer(app: Payproc, provider: str, amount: int, currency: str, des
     return _send(app, row, party, descr)
 
 
-def _reserve(app: Payproc, session: Session, prov: Profile, amount: int, currency: str, fee: int, key: str,
+def _reserve(app: FlowContext, session: Session, prov: Profile, amount: int, currency: str, fee: int, key: str,
              descr: str | None) -> TransferRow:
     """Record the payout pending and book it, if the funds allow (under the
     provider's payout lock)."""
@@ -152,7 +152,7 @@ def _existing(session: Session, prov: Profile, amount: int, currency: str, key: 
     ).order_by(TransferRow.id).limit(1))
 
 
-def _resume(app: Payproc, row: TransferRow, party: Party, descr: str | None) -> TransferRecord:
+def _resume(app: FlowContext, row: TransferRow, party: Party, descr: str | None) -> TransferRecord:
     if row.state != TransferState.PENDING or row.processor_key is not None:
         return as_record(row)
     settled = settle_transfer(app, row, resend_when_missing=True, descr=descr)
@@ -161,7 +161,7 @@ def _resume(app: Payproc, row: TransferRow, party: Party, descr: str | None) -> 
     return as_record(settled.row)
 
 
-def _send(app: Payproc, row: TransferRow, party: Party, descr: str | None) -> TransferRecord:
+def _send(app: FlowContext, row: TransferRow, party: Party, descr: str | None) -> TransferRecord:
     backend = app.backend
     try:
         record: TransferRecord = backend.call(
@@ -208,7 +208,7 @@ class TransferSettled:
     until: datetime | None = None
 
 
-def settle_transfer(app: Payproc, row: TransferRow, *, resend_when_missing: bool = False,
+def settle_transfer(app: FlowContext, row: TransferRow, *, resend_when_missing: bool = False,
                     descr: str | None = None) -> TransferSettled:
     """Ask the processor about a pending payout (``retrieve_transfer``) and
     record what it says. A payout the processor does not have is failed (its
@@ -251,7 +251,7 @@ def settle_transfer(app: Payproc, row: TransferRow, *, resend_when_missing: bool
     return TransferSettled(row, changed, reason)
 
 
-def apply_transfer_event(app: Payproc, session: Session, event: WebhookEvent) -> bool:
+def apply_transfer_event(app: FlowContext, session: Session, event: WebhookEvent) -> bool:
     """``transfer.paid`` / ``transfer.failed``: move the payout the event
     names. False when payproc has no such payout (``reconcile_transfers``
     books payouts made outside payproc)."""
@@ -273,7 +273,7 @@ def apply_transfer_event(app: Payproc, session: Session, event: WebhookEvent) ->
     return True
 
 
-def _match_lost_answer(app: Payproc, session: Session, key: str) -> TransferRow | None:
+def _match_lost_answer(app: FlowContext, session: Session, key: str) -> TransferRow | None:
     """The pending payout whose answer was lost that the processor calls
     ``key``, found by asking the processor about each such payout
     (``retrieve_transfer``), or ``None``."""
@@ -292,7 +292,7 @@ def _match_lost_answer(app: Payproc, session: Session, key: str) -> TransferRow 
     return None
 
 
-def reconcile_transfers(app: Payproc, provider: str, *, limit_to_one_request: bool = False) -> list[TransferRecord]:
+def reconcile_transfers(app: FlowContext, provider: str, *, limit_to_one_request: bool = False) -> list[TransferRecord]:
     """Book the payouts the processor made that payproc has not booked yet,
     and settle pending ones it reports."""
     with app.db.transaction() as session:
@@ -326,7 +326,7 @@ def reconcile_transfers(app: Payproc, provider: str, *, limit_to_one_request: bo
     return added
 
 
-def retrieve_bank(app: Payproc, provider: str, *, includes_balance: bool = True) -> BankInfo:
+def retrieve_bank(app: FlowContext, provider: str, *, includes_balance: bool = True) -> BankInfo:
     with app.db.transaction() as session:
         prov = common.get_profile(session, provider)
         broker = common.get_profile(session, app.settings.BROKER)

@@ -28,7 +28,7 @@ from . import actions, disputes, refunds, transfers
 from .event_details import event_details, stored_event
 
 if TYPE_CHECKING:
-    from ..app import Payproc
+    from .context import FlowContext
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class WebhookOutcome:
     charge_id: int | None = None
 
 
-def handle_webhook(app: Payproc, body: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
+def handle_webhook(app: FlowContext, body: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
     """Verify ``body`` with the backend and apply it once.
 
     Raises :class:`~payproc.errors.WebhookVerificationError` (answer 400)
@@ -53,7 +53,7 @@ def handle_webhook(app: Payproc, body: bytes, headers: Mapping[str, str]) -> Web
     return apply_verified(app, verify_webhook(app, body, headers))
 
 
-def verify_webhook(app: Payproc, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+def verify_webhook(app: FlowContext, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
     """The backend's verified reading of ``body`` (raises
     :class:`~payproc.errors.WebhookVerificationError` when it does not hold)."""
     lowered = {name.lower(): value for name, value in headers.items()}
@@ -61,7 +61,7 @@ def verify_webhook(app: Payproc, body: bytes, headers: Mapping[str, str]) -> Web
     return event
 
 
-def apply_verified(app: Payproc, event: WebhookEvent) -> WebhookOutcome:
+def apply_verified(app: FlowContext, event: WebhookEvent) -> WebhookOutcome:
     """Store a verified ``event`` and apply it once (a duplicate is a no-op):
     the second half of :func:`handle_webhook`, which a deferred intake runs
     later in a task (:mod:`payproc.webhook_inbox`)."""
@@ -96,7 +96,7 @@ def apply_verified(app: Payproc, event: WebhookEvent) -> WebhookOutcome:
         return WebhookOutcome(event.event_id, event.type.value, "applied", charge.id)
 
 
-def _charge_named(app: Payproc, session: Session, key: str, reference: str | None = None) -> ChargeRow | None:
+def _charge_named(app: FlowContext, session: Session, key: str, reference: str | None = None) -> ChargeRow | None:
     """The charge an event names: by its processor key or, before the
     customer paid, by the server-side handle its payment context returned
     (a PaymentIntent or order id kept as ``reference``): the event's own
@@ -112,7 +112,7 @@ def _charge_named(app: Payproc, session: Session, key: str, reference: str | Non
     return charge
 
 
-def apply_pending_events(app: Payproc, session: Session, processor_key: str) -> None:
+def apply_pending_events(app: FlowContext, session: Session, processor_key: str) -> None:
     """Apply the events that arrived before their charge was known."""
     rows = session.scalars(
         select(WebhookEventRow)
@@ -130,7 +130,7 @@ def apply_pending_events(app: Payproc, session: Session, processor_key: str) -> 
         row.applied = True
 
 
-def apply_event(app: Payproc, session: Session, charge: ChargeRow, event: WebhookEvent) -> None:
+def apply_event(app: FlowContext, session: Session, charge: ChargeRow, event: WebhookEvent) -> None:
     """Bring ``charge`` to the state ``event`` implies."""
     kind = event.type
     if kind in (EventType.CHARGE_SUCCEEDED, EventType.CHARGE_CAPTURED):
@@ -166,7 +166,7 @@ def apply_event(app: Payproc, session: Session, charge: ChargeRow, event: Webhoo
 
 
 def _ensure_succeeded(
-    app: Payproc, session: Session, charge: ChargeRow, receipt: Receipt | None,
+    app: FlowContext, session: Session, charge: ChargeRow, receipt: Receipt | None,
     amount: int | None, currency: str | None, processor_key: str | None = None,
 ) -> None:
     """Book the charge's success unless it is already booked. A charge that
@@ -192,7 +192,7 @@ def _ensure_succeeded(
         common.announce_review(app, charge, ref, charge.review_reason or "late success")
 
 
-def _capture(app: Payproc, session: Session, charge: ChargeRow, event: WebhookEvent) -> None:
+def _capture(app: FlowContext, session: Session, charge: ChargeRow, event: WebhookEvent) -> None:
     """An authorization the processor refunds unless it is captured in time
     (Razorpay's manual-capture orders): capture it now and book the success.
     A backend without ``capture_charge`` captures on its own or settles it
