@@ -99,6 +99,7 @@ nox.options.sessions = [
     "flutterwave_rave",
     "reliability",
     "postgres",
+    "celery",
     "migrations",
     "lowest",
     "demo",
