@@ -229,9 +229,13 @@ def test_ctrl_c_during_renewals_prints_the_summary_so_far(workdir):
             "VALUES (?, ?, ?, 0, 1500, 'usd', '2024-01-01', '2024-01-01 00:00:00')",
             [(f"cust{i}", f"Customer {i}", f"cus_fake_gone{i}") for i in range(customers)])
     clean = {name: value for name, value in os.environ.items() if not name.startswith("PAYPROC_")}
+    # As from a terminal: Ctrl-C reaches the command. (A test run started in
+    # the background by a shell — CI's side-by-side nox — inherits SIGINT
+    # ignored, and Python then never raises KeyboardInterrupt.)
     process = subprocess.Popen([PAYPROC, "renewals", "--concurrency", "1"], cwd=workdir,
                                env={**clean, "PAYPROC_PROCESSOR__LATENCY_MS": "200"},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while True:  # wait for two renewals to be done: the first is counted by then (one at a time, 200 ms each)
         with sqlite3.connect(workdir / "payproc.sqlite3") as connection:

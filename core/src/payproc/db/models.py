@@ -56,7 +56,19 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, int: BigInteger}
 
 
-class ChargeState(str, enum.Enum):
+class State(str, enum.Enum):
+    """A row's state: compares, formats and prints as its stored value
+    (``str(ChargeState.DONE) == "done"`` on every Python), so a state read
+    back from the database and one the flows just wrote look the same."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class ChargeState(State):
     """Where a charge stands. ``awaiting``, ``requires_action`` and
     ``created`` are in progress; nothing in progress is ever marked failed
     on a guess."""
@@ -155,7 +167,7 @@ class ChargeRow(Base):
         return f"<Charge {self.id} {self.amount} {self.currency} {self.state}>"
 
 
-class RefundState(str, enum.Enum):
+class RefundState(State):
     PENDING = "pending"  # asked of the processor; answer not recorded yet
     DONE = "done"
     FAILED = "failed"
@@ -177,7 +189,7 @@ class RefundRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class DisputeState(str, enum.Enum):
+class DisputeState(State):
     OPEN = "open"
     WON = "won"
     LOST = "lost"
@@ -199,7 +211,7 @@ class DisputeRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class TransferState(str, enum.Enum):
+class TransferState(State):
     PENDING = "pending"  # asked of the processor (or in transit); not settled
     PAID = "paid"
     FAILED = "failed"  # the processor or the bank refused it; booking reversed
