@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from payproc.hookspecs import BACKEND_HOOKS, HOOKS_ADDED_IN_1_1
+from payproc.hookspecs import BACKEND_HOOKS
 from payproc.types import EventType, PaymentContext
 from payproc_fake import processor
 from payproc_fake.webhooks import build_event
@@ -27,10 +27,8 @@ class FakeHarness:
     """:class:`payproc.testing.harness.BackendHarness` for ``payproc-fake``."""
 
     backend = "fake"
-    # the 1.1 hooks join as the fake implements them
-    capabilities: frozenset[str] = frozenset(BACKEND_HOOKS) - (
-        frozenset(HOOKS_ADDED_IN_1_1) - {"retrieve_refund", "retrieve_transfer", "list_payments", "minimum_amount",
-                                         "complete_payment", "cancel_payment"})
+    # every hook but the one the backend refuses with a reason (capture_charge)
+    capabilities: frozenset[str] = frozenset(BACKEND_HOOKS) - {"capture_charge"}
 
     def __init__(self, account: str | None = None, webhook_secret: str = "whsec_fake_harness") -> None:
         self.account = account or f"acct_harness_{uuid.uuid4().hex[:12]}"

@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from payproc import hookimpl
 from payproc.errors import (
@@ -133,6 +133,11 @@ class FakeBackend(PayoutHooks):
     webhook_verification = "signed"
     #: create_payment keeps the card on file with the payment (save_card).
     saves_card_with_payment = True
+    #: Operations the fake does not offer, and why (``payproc backends`` shows it).
+    unsupported: ClassVar[dict[str, str]] = {
+        "capture_charge": "the fake processor captures every payment when it is made: it never leaves an "
+                          "authorization to capture",
+    }
 
     def __init__(self) -> None:
         from .settings import FakeSettings
