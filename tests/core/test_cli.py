@@ -258,3 +258,29 @@ def test_ctrl_c_during_renewals_prints_the_summary_so_far(workdir):
     assert untouched > 0
     again = run("renewals", cwd=workdir)
     assert again.returncode == 0 and f"{customers} declined" in again.stdout.splitlines()[-1]
+
+
+def test_check_does_not_report_a_resource_warning_the_collector_raised(workdir, capsys, monkeypatch):
+    """A connection left open elsewhere in the process, closed by the garbage
+    collector while ``check`` loads the backend, is not a warning about the
+    configuration: the answer must not depend on the collector's timing."""
+    import warnings
+
+    from payproc import backend as backend_module
+    from payproc.cli import main
+
+    _initialized(workdir)
+    loaded = backend_module.load_backend
+
+    def load_while_collecting(settings):  # type: ignore[no-untyped-def]
+        warnings.warn("unclosed <sqlite3.Connection object>", ResourceWarning, stacklevel=1)
+        return loaded(settings)
+
+    monkeypatch.setattr(backend_module, "load_backend", load_while_collecting)
+    monkeypatch.chdir(workdir)
+    for name in [name for name in os.environ if name.startswith("PAYPROC_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PAYPROC_PROCESSOR__WEBHOOK_SECRET", "whsec_check")
+    code = main(["check"])
+    out = capsys.readouterr().out
+    assert code == 0 and out.endswith("ok\n") and "warning" not in out
