@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -179,10 +179,10 @@ def record_success(
     changed = 0
     previous: Any = charge.state
     if expected is not None:  # the caller knows the state (it holds the lease): no read first
-        # a Core UPDATE: no ORM bookkeeping for a row no session holds
-        table = cast("Table", ChargeRow.__table__)
-        changed = rowcount(session.execute(
-            update(table).where(table.c.id == charge.id, table.c.state == expected).values(**values)))
+        # a Core UPDATE built once (SET from the parameters' keys): no ORM
+        # bookkeeping for a row no session holds, no statement per call
+        changed = rowcount(session.connection().execute(
+            _SUCCESS_FROM_STATE, {"w_id": charge.id, "w_state": expected, **values}))
         previous = expected
     if not changed:
         previous = session.scalar(select(ChargeRow.state).where(ChargeRow.id == charge.id))
@@ -192,6 +192,15 @@ def record_success(
             return None
     _booked(session, charge, values, dist, roles, at)
     return str(getattr(previous, "value", previous))
+
+
+_CHARGES = cast("Table", ChargeRow.__table__)
+#: ``UPDATE payproc_charge SET <the parameters' other keys> WHERE id AND state``
+_SUCCESS_FROM_STATE = update(_CHARGES).where(
+    _CHARGES.c.id == bindparam("w_id"), _CHARGES.c.state == bindparam("w_state"))
+#: Core ``INSERT`` of ledger rows (an executemany of plain dicts, without
+#: the ORM's bulk-insert bookkeeping for rows nothing holds).
+_LEDGER_INSERT = insert(cast("Table", LedgerRow.__table__))
 
 
 def _update_from(session: Session, charge: ChargeRow, previous: Any, values: dict[str, Any]) -> bool:
@@ -219,7 +228,7 @@ def _booked(session: Session, charge: ChargeRow, values: dict[str, Any], dist: D
                  "failure_code", "next_action", "description", "needs_review", "review_reason"):
         if name in values:
             setattr(charge, name, values[name])
-    session.execute(insert(LedgerRow), ledger.payment_rows(charge, roles, dist, at))
+    session.connection().execute(_LEDGER_INSERT, ledger.payment_rows(charge, roles, dist, at))
 
 
 def announce_success(app: FlowContext, charge: ChargeRow, ref: ChargeRef, previous: str | None) -> None:

@@ -256,19 +256,42 @@ def _insert_claimed(
     session: Session, key: str, cust: Profile, prov: Profile, amount: int, currency: str, broker_fee: int,
 ) -> ChargeRow | None:
     """The new charge, leased to this worker; None if the key exists."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = session.get_bind().dialect.name
-    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:  # pragma: no cover - payproc runs on SQLite and PostgreSQL
+    statement = _claim_insert(session.get_bind().dialect.name)
+    if statement is None:  # pragma: no cover - payproc runs on SQLite and PostgreSQL
         return None
-    statement = insert(ChargeRow).values(
-        idempotency_key=key, customer_id=cust.id, provider_id=prov.id, amount=amount, currency=currency,
-        broker_fee_amount=broker_fee, state=ChargeState.CREATED, lease_until=common.now() + LEASE,
-    ).on_conflict_do_nothing(index_elements=[ChargeRow.idempotency_key]).returning(ChargeRow)
-    charge: ChargeRow | None = session.scalars(
-        statement, execution_options={"populate_existing": True}).one_or_none()
+    charge: ChargeRow | None = session.scalars(statement, {
+        "p_key": key, "p_customer": cust.id, "p_provider": prov.id, "p_amount": amount, "p_currency": currency,
+        "p_broker_fee": broker_fee, "p_state": ChargeState.CREATED, "p_lease": common.now() + LEASE,
+    }, execution_options={"populate_existing": True}).one_or_none()
     return charge
+
+
+_CLAIM_INSERTS: dict[str, Any] = {}
+
+
+def _claim_insert(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING`` for
+    ``dialect``, built once with bound parameters: SQLAlchemy then reuses
+    its compiled form and cache key instead of building a statement (and a
+    bound parameter per value) for every checkout. A Core statement on the
+    table, loaded as a ``ChargeRow`` (``from_statement``), skips the ORM's
+    bulk-insert machinery meant for many rows."""
+    statement = _CLAIM_INSERTS.get(dialect)
+    if statement is None:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+        if insert is None:  # pragma: no cover
+            return None
+        table = ChargeRow.__table__
+        core = insert(table).values(
+            idempotency_key=bindparam("p_key"), customer_id=bindparam("p_customer"),
+            provider_id=bindparam("p_provider"), amount=bindparam("p_amount"), currency=bindparam("p_currency"),
+            broker_fee_amount=bindparam("p_broker_fee"), state=bindparam("p_state"),
+            lease_until=bindparam("p_lease"),
+        ).on_conflict_do_nothing(index_elements=[table.c.idempotency_key]).returning(*table.c)
+        statement = _CLAIM_INSERTS[dialect] = select(ChargeRow).from_statement(core)
+    return statement
 
 
 def _claim_existing(

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -112,13 +112,16 @@ def _charge_named(app: FlowContext, session: Session, key: str, reference: str |
     return charge
 
 
+#: Built once (the statement every successful checkout runs).
+_PENDING_EVENTS = (select(WebhookEventRow)
+                   .where(WebhookEventRow.charge_processor_key == bindparam("key"),
+                          WebhookEventRow.applied.is_(False))
+                   .order_by(WebhookEventRow.id))
+
+
 def apply_pending_events(app: FlowContext, session: Session, processor_key: str) -> None:
     """Apply the events that arrived before their charge was known."""
-    rows = session.scalars(
-        select(WebhookEventRow)
-        .where(WebhookEventRow.charge_processor_key == processor_key, WebhookEventRow.applied.is_(False))
-        .order_by(WebhookEventRow.id)
-    ).all()
+    rows = session.scalars(_PENDING_EVENTS, {"key": processor_key}).all()
     if not rows:
         return
     charge_id = session.scalar(select(ChargeRow.id).where(ChargeRow.processor_key == processor_key))

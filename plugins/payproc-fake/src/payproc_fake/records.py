@@ -3,6 +3,7 @@ account's lock. Callers outside the processor only ever get copies."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -91,6 +92,20 @@ class Charge:
     @property
     def disputed(self) -> bool:
         return any(d.holds_money for d in self.disputes)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Charge:
+        """The fake answers every request with a copy (as a real processor
+        answers with JSON: later changes to the record do not reach an
+        answer already given). Written out because ``copy.deepcopy`` walks
+        some sixty objects per charge, a tenth of a checkout's CPU: the
+        nested records hold only immutable values, so copying each one
+        shallowly is a deep copy."""
+        clone = copy.copy(self)
+        clone.metadata = dict(self.metadata)
+        clone.card = copy.copy(self.card)
+        clone.refunds = [copy.copy(refund) for refund in self.refunds]
+        clone.disputes = [copy.copy(dispute) for dispute in self.disputes]
+        return clone
 
     def snapshot(self) -> dict[str, Any]:
         """A plain dict of the charge, for the test backdoor."""
