@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Union, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.orm import Session
 
 from .. import ledger
@@ -27,7 +28,13 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def to_party(profile: Profile, *, is_broker: bool = False) -> Party:
+#: A profile as the ORM holds it, or a plain row of its table (the same
+#: attribute names): read-only paths such as the checkout's claim skip the
+#: ORM's per-object bookkeeping.
+ProfileFields = Union[Profile, "Row[Any]"]
+
+
+def to_party(profile: ProfileFields, *, is_broker: bool = False) -> Party:
     from pydantic import SecretStr
 
     return Party(
@@ -85,7 +92,7 @@ def charge_parties(app: FlowContext, session: Session, charge: ChargeRow) -> tup
                       broker_id)
 
 
-def parties_of(app: FlowContext, charge: ChargeRow, found: dict[int, Profile], broker_id: int,
+def parties_of(app: FlowContext, charge: ChargeRow, found: Mapping[int, ProfileFields], broker_id: int,
                ) -> tuple[Party, Party, Party, ledger.Parties]:
     """:func:`charge_parties` from profiles the caller already read (by id)."""
     broker = to_party(found[broker_id], is_broker=True)

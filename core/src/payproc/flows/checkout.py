@@ -20,9 +20,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,7 @@ from ..guards import refuse_card_data
 from ..money import money_text, normalize_currency, validate_amount
 from ..types import ChargeInfo, ChargeStatus, Party, PaymentContext, PaymentRequest, PaymentResult
 from . import _common as common
+from ._common import ProfileFields
 from . import actions
 from ..retry import call_with_retries
 from .webhooks import apply_pending_events
@@ -134,7 +135,7 @@ def payment_context(
 
 
 def _charge_for_key(
-    session: Session, key: str, cust: Profile, prov: Profile, amount: int, currency: str, broker_fee: int,
+    session: Session, key: str, cust: ProfileFields, prov: ProfileFields, amount: int, currency: str, broker_fee: int,
     *, state: ChargeState = ChargeState.CREATED,
 ) -> ChargeRow:
     charge: ChargeRow | None = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
@@ -207,8 +208,10 @@ def checkout(
                     descr=descr, stmt_descr=stmt_descr, return_url=return_url, off_session=off_session)
 
 
+_PROFILE_TABLE = cast("Table", Profile.__table__)
 #: Built once: SQLAlchemy caches its compiled form by the statement itself.
-_PROFILES = select(Profile).where(Profile.slug.in_(bindparam("slugs", expanding=True)))
+#: Plain rows, not ORM objects: the checkout changes no profile through them.
+_PROFILES = select(_PROFILE_TABLE).where(_PROFILE_TABLE.c.slug.in_(bindparam("slugs", expanding=True)))
 
 
 def _claim(
@@ -229,7 +232,7 @@ def _claim(
     for _attempt in range(3):
         try:
             with app.db.transaction() as session:
-                rows = {p.slug: p for p in session.scalars(
+                rows = {p.slug: p for p in session.connection().execute(
                     _PROFILES, {"slugs": sorted({customer, provider_slug, app.settings.BROKER})})}
                 cust, prov = rows.get(customer), rows.get(provider_slug)
                 if cust is None or prov is None:
@@ -253,7 +256,7 @@ def _claim(
 
 
 def _insert_claimed(
-    session: Session, key: str, cust: Profile, prov: Profile, amount: int, currency: str, broker_fee: int,
+    session: Session, key: str, cust: ProfileFields, prov: ProfileFields, amount: int, currency: str, broker_fee: int,
 ) -> ChargeRow | None:
     """The new charge, leased to this worker; None if the key exists."""
     statement = _claim_insert(session.get_bind().dialect.name)
@@ -295,7 +298,7 @@ def _claim_insert(dialect: str) -> Any:
 
 
 def _claim_existing(
-    session: Session, key: str, cust: Profile, prov: Profile, amount: int, currency: str,
+    session: Session, key: str, cust: ProfileFields, prov: ProfileFields, amount: int, currency: str,
 ) -> tuple[ChargeRow, bool]:
     """The charge ``key`` names, and True if it was open with nobody
     holding it: now leased to this worker."""
@@ -319,7 +322,7 @@ def _claim_existing(
     return charge, claimed
 
 
-def _refuse_reused_key(key: str, charge: ChargeRow, cust: Profile, prov: Profile, amount: int, currency: str) -> None:
+def _refuse_reused_key(key: str, charge: ChargeRow, cust: ProfileFields, prov: ProfileFields, amount: int, currency: str) -> None:
     if (charge.customer_id, charge.provider_id, charge.amount, charge.currency) != (cust.id, prov.id, amount, currency):
         raise InvalidInput(
             f"idempotency key {key!r} was used for another charge "

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -112,7 +112,10 @@ def _charge_named(app: FlowContext, session: Session, key: str, reference: str |
     return charge
 
 
-#: Built once (the statement every successful checkout runs).
+_EVENTS = cast("Table", WebhookEventRow.__table__)
+#: Built once: every successful checkout asks whether events wait for it.
+_ANY_PENDING = select(_EVENTS.c.id).where(
+    _EVENTS.c.charge_processor_key == bindparam("key"), _EVENTS.c.applied.is_(False)).limit(1)
 _PENDING_EVENTS = (select(WebhookEventRow)
                    .where(WebhookEventRow.charge_processor_key == bindparam("key"),
                           WebhookEventRow.applied.is_(False))
@@ -121,9 +124,9 @@ _PENDING_EVENTS = (select(WebhookEventRow)
 
 def apply_pending_events(app: FlowContext, session: Session, processor_key: str) -> None:
     """Apply the events that arrived before their charge was known."""
+    if session.connection().execute(_ANY_PENDING, {"key": processor_key}).first() is None:
+        return  # the common case, answered without loading ORM objects
     rows = session.scalars(_PENDING_EVENTS, {"key": processor_key}).all()
-    if not rows:
-        return
     charge_id = session.scalar(select(ChargeRow.id).where(ChargeRow.processor_key == processor_key))
     if charge_id is None:
         return
