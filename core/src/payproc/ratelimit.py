@@ -22,7 +22,8 @@ what reaches the processor stays at most ``rate`` in every one-second window
 unless that wait varies by more than ``headroom`` seconds (default 0.05:
 50 ms, 5 % of the throughput). The row's update is not money: it is committed with
 ``synchronous_commit = off`` (a crash may forget the last few milliseconds of
-grants, which only lets the next call start a little early once).
+grants, which only lets the next call start a little early once), on a
+connection of the limiter's own, one statement per grant.
 
 :class:`LimitedBackend` puts a limiter in front of every processor call a
 flow makes (``call``/``call_optional``), so a retry or a settle look-up is
@@ -83,11 +84,16 @@ class TokenBucket:
             self._sleep(wait)
 
 
-_GRANT = text(
-    "UPDATE payproc_rate_limit SET next_at = GREATEST(next_at, clock_timestamp()) + make_interval(secs => :interval) "
-    "WHERE name = :name AND next_at <= clock_timestamp() RETURNING name"
+#: One round trip per try: take the grant if ``next_at`` has passed (0.0),
+#: otherwise say how long until it does (both from the database's clock).
+_GRANT = (
+    "WITH granted AS (UPDATE payproc_rate_limit"
+    " SET next_at = GREATEST(next_at, clock_timestamp()) + make_interval(secs => %(interval)s)"
+    " WHERE name = %(name)s AND next_at <= clock_timestamp() RETURNING 0.0::float8 AS wait)"
+    " SELECT wait FROM granted"
+    " UNION ALL SELECT EXTRACT(EPOCH FROM next_at - clock_timestamp())::float8 FROM payproc_rate_limit"
+    " WHERE name = %(name)s AND NOT EXISTS (SELECT 1 FROM granted)"
 )
-_WAIT = text("SELECT EXTRACT(EPOCH FROM next_at - clock_timestamp()) FROM payproc_rate_limit WHERE name = :name")
 _CREATE = text(
     "INSERT INTO payproc_rate_limit (name, next_at) VALUES (:name, clock_timestamp()) ON CONFLICT (name) DO NOTHING"
 )
@@ -98,9 +104,14 @@ class DatabaseRateLimiter:
     that uses ``database`` (PostgreSQL) with the same ``name``: grants
     ``(1 + headroom) / rate`` seconds apart (see the module's docstring).
 
-    ``acquire`` returns when this caller may start its call: one short
-    transaction per try; a caller that must wait sleeps until the row's
-    ``next_at`` (read from the database's clock), then tries again.
+    ``acquire`` returns when this caller may start its call: one statement
+    per try, in autocommit on a connection of the limiter's own (opened on
+    first use, outside the engine's pool, so that its
+    ``synchronous_commit = off`` never reaches a connection that commits
+    money; reopened once if the server dropped it). A caller that must wait
+    sleeps until the row's ``next_at``, then tries again. Threads of one
+    process share the connection in turn: grants are one at a time anyway
+    (one row).
     """
 
     def __init__(self, database: Database, name: str, rate: float, *, headroom: float = 0.05,
@@ -112,6 +123,8 @@ class DatabaseRateLimiter:
         self.database, self.name, self.rate = database, name, float(rate)
         self.interval = (1.0 + headroom) / self.rate
         self._sleep = sleep
+        self._lock = threading.Lock()
+        self._connection: Any = None
         with database.engine.begin() as connection:
             connection.execute(_CREATE, {"name": name})
 
@@ -120,15 +133,62 @@ class DatabaseRateLimiter:
 
     def acquire(self) -> None:
         while True:
-            with self.database.engine.begin() as connection:
-                connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
-                if connection.execute(_GRANT, {"name": self.name, "interval": self.interval}).first():
-                    return
-                wait = connection.execute(_WAIT, {"name": self.name}).scalar()
-            # Another process moved next_at between our two statements, or
-            # it is still ahead: sleep until then (at least a little, so a
-            # crowd of waiters does not spin on the row).
-            self._sleep(max(float(wait or 0.0), self.interval / 8))
+            wait = self._try()
+            if wait is None:
+                return
+            # Another process holds the next grant: sleep until then (at
+            # least a little, so a crowd of waiters does not spin on the row).
+            self._sleep(max(wait, self.interval / 8))
+
+    def close(self) -> None:
+        """Close the limiter's connection (it reopens on the next acquire)."""
+        with self._lock:
+            self._drop()
+
+    def _try(self) -> float | None:
+        """None if this call got the grant, else the seconds to wait."""
+        params = {"name": self.name, "interval": self.interval}
+        with self._lock:
+            for attempt in (1, 2):
+                connection = self._connection or self._open()
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute(_GRANT, params)
+                        row = cursor.fetchone()
+                    break
+                except self._dbapi().OperationalError:
+                    self._drop()  # the server closed it (restart, idle timeout): once more on a new one
+                    if attempt == 2:
+                        raise
+        wait = float(row[0]) if row is not None and row[0] is not None else 0.0
+        return None if row is not None and wait == 0.0 else wait
+
+    def _open(self) -> Any:
+        engine = self.database.engine
+        cargs, cparams = engine.dialect.create_connect_args(engine.url)
+        connection = engine.dialect.loaded_dbapi.connect(*cargs, **cparams)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            # Not money: a crash may forget the last grants, which only lets
+            # the next call start a little early once.
+            cursor.execute("SET synchronous_commit TO OFF")
+        self._connection = connection
+        return connection
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - already broken; nothing to keep
+                pass
+
+    def _dbapi(self) -> Any:
+        return self.database.engine.dialect.loaded_dbapi
+
+    def __del__(self) -> None:
+        if getattr(self, "_connection", None) is not None:
+            self._drop()
 
 
 #: The hooks that are requests to the processor and count against its rate

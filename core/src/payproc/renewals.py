@@ -39,9 +39,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from . import claims
 from .claims import DueRenewal
@@ -114,10 +114,18 @@ def renewal_key(profile_id: int, due: date, attempt: int) -> str:
 due_renewals = claims.due_renewals
 
 
+_PROFILES = cast("Table", Profile.__table__)
+#: Built once (every renewal runs it): the due date moves on only from the
+#: date this renewal charged for, so a rerun cannot advance it twice.
+_ADVANCE = (update(_PROFILES)
+            .where(_PROFILES.c.id == bindparam("w_id"), _PROFILES.c.renewal_due == bindparam("w_due"))
+            .values(renewal_due=bindparam("next_due"), nb_renewal_attempts=0, renewal_lease_until=None))
+
+
 def _advance(app: Payproc, item: _Due) -> None:
     with app.db.transaction() as session:
-        session.execute(update(Profile).where(Profile.id == item.profile_id, Profile.renewal_due == item.due)
-                        .values(renewal_due=next_due(item.due), nb_renewal_attempts=0, renewal_lease_until=None))
+        session.connection().execute(
+            _ADVANCE, {"w_id": item.profile_id, "w_due": item.due, "next_due": next_due(item.due)})
 
 
 def _count_failure(app: Payproc, item: _Due) -> bool:
@@ -171,25 +179,19 @@ def _attempt_key(app: Payproc, item: _Due) -> str:
 
 def renew(app: Payproc, item: _Due) -> str:
     """Charge one renewal; returns its outcome (charged, declined, ...).
-    ``app``'s backend is the rate-limited one (:func:`run_renewals`)."""
+    ``app``'s backend is the rate-limited one (:func:`run_renewals`).
+
+    The attempt's first key is tried first: only when it names a charge that
+    failed without the card refusing it is the chain of keys read
+    (:func:`_attempt_key`), so a renewal costs no look-up in the usual case."""
     if not item.has_card:
         return SKIPPED
-    key = _attempt_key(app, item)
-    try:
-        charge = app.checkout(item.slug, item.amount, item.currency, None, idempotency_key=key,
-                              descr=f"Renewal due {item.due.isoformat()}", off_session=True)
-    except CardError:
-        _count_failure(app, item)
-        return DECLINED
-    except NoPaymentMethod:
-        return SKIPPED
-    except OutcomeUnknown:
-        return UNKNOWN
-    except (ProcessorSetupError, ProcessorError, IntegrityMismatch, InvalidInput) as error:
-        # Not the card's refusal: no attempt is counted; the failed charge's
-        # code sends the next run to a new key (_attempt_key).
-        LOGGER.error("renewal of %s: %s", item.slug, error)
-        return FAILED
+    outcome, charge = _charge(app, item, renewal_key(item.profile_id, item.due, item.attempt))
+    if charge is not None and charge.state == ChargeState.FAILED and not is_decline(charge.failure_code):
+        # an earlier run's charge under this key never reached the card: the next key of the chain
+        outcome, charge = _charge(app, item, _attempt_key(app, item))
+    if charge is None:
+        return outcome
     if charge.state == ChargeState.DONE:
         _advance(app, item)
         return CHARGED
@@ -201,6 +203,25 @@ def renew(app: Payproc, item: _Due) -> str:
         _count_failure(app, item)
         return DECLINED
     return UNKNOWN  # pending at the processor, or another worker holds it
+
+
+def _charge(app: Payproc, item: _Due, key: str) -> tuple[str, ChargeRow | None]:
+    """The checkout under ``key``: the charge, or the outcome when it raised."""
+    try:
+        return "", app.checkout(item.slug, item.amount, item.currency, None, idempotency_key=key,
+                                descr=f"Renewal due {item.due.isoformat()}", off_session=True)
+    except CardError:
+        _count_failure(app, item)
+        return DECLINED, None
+    except NoPaymentMethod:
+        return SKIPPED, None
+    except OutcomeUnknown:
+        return UNKNOWN, None
+    except (ProcessorSetupError, ProcessorError, IntegrityMismatch, InvalidInput) as error:
+        # Not the card's refusal: no attempt is counted; the failed charge's
+        # code sends the next run to a new key (_attempt_key).
+        LOGGER.error("renewal of %s: %s", item.slug, error)
+        return FAILED, None
 
 
 @contextmanager
