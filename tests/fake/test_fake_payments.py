@@ -184,3 +184,18 @@ def test_payment_context_uses_the_configured_pub_key(make_backend, subscriber, p
         broker=broker, broker_fee_amount=0, idempotency_key="k",
     )
     assert context.values["FAKE_PUB_KEY"] == "pk_fake_other"
+
+
+def test_a_call_written_for_contract_1_0_is_complete(backend, subscriber, provider, broker):
+    """``get_payment_context`` gained ``return_url`` in 1.1: a caller that
+    does not pass it (a backend's own 1.0 tests) makes a complete call —
+    the backend sees ``None`` and pluggy does not warn of a missing argument."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        context = backend.call(
+            "get_payment_context", subscriber=subscriber, amount=2000, currency="usd", provider=provider,
+            broker=broker, broker_fee_amount=0, idempotency_key="k",
+        )
+    assert context.next_action is None
