@@ -284,3 +284,157 @@ def test_check_does_not_report_a_resource_warning_the_collector_raised(workdir, 
     code = main(["check"])
     out = capsys.readouterr().out
     assert code == 0 and out.endswith("ok\n") and "warning" not in out
+
+
+def test_check_says_which_sqlite_file_is_missing_and_what_to_run(workdir):
+    """No raw ``FileNotFoundError: ...`` on the ``database:`` line: the
+    sentence names the file and the command that makes it, and check creates
+    nothing (opening a missing SQLite file would)."""
+    result = run("check", cwd=workdir, env={"PAYPROC_PROCESSOR__WEBHOOK_SECRET": "whsec_check"})
+    assert result.returncode == 1
+    assert result.stdout.endswith(f"problem: database: there is no database at {workdir / 'payproc.sqlite3'}: "
+                                  "run `payproc db init` first\n1 problem(s)\n"), result.stdout
+    assert "Error" not in result.stdout and result.stderr == ""
+    assert files(workdir) == {}
+
+
+@pytest.mark.parametrize("kind", ["not a database", "a directory"])
+def test_a_database_path_that_is_no_sqlite_database_is_one_line(workdir, kind):
+    target = workdir / "payproc.sqlite3"
+    if kind == "a directory":
+        target.mkdir()
+        message = ("the database payproc.sqlite3 is a directory, not a SQLite file: set DATABASE_URL "
+                   "(PAYPROC_DATABASE_URL, --database-url) to a file's path")
+    else:
+        target.write_bytes(b"my notes, not a database\n")
+        message = "cannot use the database: file is not a database"
+    before = files(workdir)
+    one_error_line(run("charges", cwd=workdir), message)
+    checked = run("check", cwd=workdir, env={"PAYPROC_PROCESSOR__WEBHOOK_SECRET": "whsec_check"})
+    assert checked.returncode == 1 and checked.stdout.endswith(f"problem: database: {message}\n1 problem(s)\n")
+    assert files(workdir) == before
+
+
+def test_a_database_without_payproc_tables_is_refused_by_the_first_use_check(workdir):
+    with sqlite3.connect(workdir / "payproc.sqlite3") as connection:
+        connection.execute("CREATE TABLE notes (body TEXT)")
+    before = dump(workdir / "payproc.sqlite3")
+    one_error_line(run("charges", cwd=workdir),
+                   "the database has no payproc tables: run `payproc db init` (or Payproc.init_db())")
+    assert dump(workdir / "payproc.sqlite3") == before
+
+
+def test_the_command_checks_the_schema_once_before_it_runs(workdir, monkeypatch, capsys):
+    """One schema query before the command's own (require_database makes the
+    first-use check; the command's first transaction does not repeat it)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from payproc.cli import main
+
+    _initialized(workdir)
+    monkeypatch.chdir(workdir)
+    for name in [name for name in os.environ if name.startswith("PAYPROC_")]:
+        monkeypatch.delenv(name)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        assert main(["charges"]) == 0
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    capsys.readouterr()
+    assert [s.split("FROM")[1].split()[0] for s in statements] == ["payproc_alembic_version", "payproc_charge"]
+
+
+@pytest.mark.parametrize("args", [
+    ("bogus",),
+    ("db",),
+    ("db", "frob"),
+    ("charges", "--limit", "abc"),
+    ("charges", "--limit", "0"),
+    ("charges", "--state", "paid"),
+    ("reconcile", "--days", "0"),
+    ("renewals", "--concurrency", "0"),
+    ("renewals", "--concurrency", "x"),
+    ("renewals", "--rate-limit", "-1"),
+    ("serve", "--port", "99999"),
+    ("demo", "--port", "http"),
+    ("renewals", "set", "alice"),
+])
+def test_a_command_line_mistake_is_one_line_without_the_usage(workdir, args, monkeypatch, capsys):
+    """argparse's refusals too (in-process: argparse refuses before the command imports anything)."""
+    from payproc.cli import main
+
+    monkeypatch.chdir(workdir)
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    out, err = capsys.readouterr()
+    assert exited.value.code == 2 and out == ""
+    assert err.startswith("payproc: error: ") and err.count("\n") == 1, err
+    assert "usage:" not in err and "--help`)" in err
+    assert files(workdir) == {}
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"PAYPROC_PROCESSOR__BACKEND": "adyen"}, "unknown payment backend 'adyen'. Installed backends: "),
+    ({"PAYPROC_PROCESSOR__LATENCYMS": "5"},
+     "PROCESSOR.LATENCYMS is not a setting of backend 'fake': did you mean 'LATENCY_MS'?"),
+])
+@pytest.mark.parametrize("command", [("charges",), ("renewals", "show", "alice")])
+def test_a_wrong_backend_setting_is_refused_by_commands_that_only_read(workdir, env, message, command):
+    """Not only ``check``: listing charges on a misconfigured backend is a
+    mistake too, said before anything runs (never a silently kept default)."""
+    _initialized(workdir)
+    before = dump(workdir / "payproc.sqlite3")
+    result = run(*command, cwd=workdir, env=env)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"payproc: error: {message}") and result.stderr.count("\n") == 1
+    assert dump(workdir / "payproc.sqlite3") == before
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_port_in_use_is_one_line_and_writes_nothing(workdir, command):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        if command == "serve":
+            _initialized(workdir)
+            args: tuple[str, ...] = ("serve", "--port", str(port))
+        else:
+            args = ("demo", "--web", "--port", str(port), "--db", "demo.sqlite3")
+        before = files(workdir)
+        result = run(*args, cwd=workdir)
+    one_error_line(result, f"cannot listen on 127.0.0.1:{port}: Address already in use (choose another --port)")
+    assert result.stdout == "" and files(workdir) == before
+
+
+def test_a_reader_that_goes_away_is_not_an_error(workdir):
+    """``payproc backends | head -1``: the closed pipe ends the command
+    quietly, as it ends any other program (exit status 128 + SIGPIPE)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    try:
+        clean = {name: value for name, value in os.environ.items() if not name.startswith("PAYPROC_")}
+        result = subprocess.run([PAYPROC, "backends"], cwd=workdir, env=clean, stdout=write_end,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (141, "")
+
+
+def test_db_current_before_db_init_creates_no_file(workdir):
+    result = run("db", "current", cwd=workdir)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout == (f"sqlite:///payproc.sqlite3: no database yet ({workdir / 'payproc.sqlite3'} does not "
+                             "exist): run `payproc db init`\n")
+    assert files(workdir) == {}
+    history = run("db", "history", "--database-url", "sqlite:///missing/dir/payproc.sqlite3", cwd=workdir)
+    assert history.returncode == 0 and "(head)" in history.stdout  # it reads the revisions, not the database

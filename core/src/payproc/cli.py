@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
+from typing import NoReturn
 
 from .errors import InvalidInput, PayprocError
 
 __all__ = ["main"]
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace, *, database: bool = True):  # type: ignore[no-untyped-def]
+    """The settings, with ``--database-url``; ``database``: refuse a SQLite
+    file in a directory that does not exist before anything opens it."""
     from .cli_errors import check_sqlite_directory
     from .settings import load_settings
 
@@ -25,17 +28,21 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if getattr(args, "database_url", None):
         overrides["DATABASE_URL"] = args.database_url
     settings = load_settings(**overrides)
-    check_sqlite_directory(settings.DATABASE_URL)
+    if database:
+        check_sqlite_directory(settings.DATABASE_URL)
     return settings
 
 
 def _existing_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """A Payproc on a database that ``payproc db init`` made: a command that
-    reads or changes charges never creates an empty database."""
+    reads or changes charges never creates an empty database. The backend is
+    loaded first, so that a misspelt ``BACKEND`` or ``PROCESSOR`` key is
+    refused by every command, not only by those that call the processor."""
     from .app import Payproc
     from .cli_errors import require_database
 
     app = Payproc(_settings(args))
+    app.backend  # noqa: B018 - loads and validates the backend and its PROCESSOR section
     require_database(app.db)
     return app
 
@@ -75,7 +82,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Load settings, the backend and the database; report every problem."""
     import warnings
 
-    from .cli_errors import check_sqlite_directory
     from .settings import load_settings
 
     problems: list[str] = []
@@ -112,12 +118,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             problems.append(str(error))
     deprecations = [str(w.message) for w in caught if issubclass(w.category, (DeprecationWarning, FutureWarning))]
     warned = [str(w.message) for w in caught if str(w.message) not in deprecations]
-    try:
-        check_sqlite_directory(settings.DATABASE_URL)
-    except PayprocError as error:
-        problems.append(f"database: {error}")
-    else:
-        problems += _check_database(settings.DATABASE_URL)
+    problems += _check_database(settings.DATABASE_URL)
     for message in deprecations:
         print(f"deprecated: {message}")
     for message in warned:
@@ -136,34 +137,30 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check_database(url: str) -> list[str]:
-    """The database part of ``payproc check``: reachable, and its schema at
-    the installed code's head revision (else: what to run)."""
+    """The database part of ``payproc check``: there, reachable, and its
+    schema at the installed code's head revision (else: what to run)."""
+    from .cli_errors import check_sqlite_file, explain
+
     try:
         from .db import Database, migrate
 
+        check_sqlite_file(url)  # before connecting: opening a missing SQLite file creates it
         database = Database(url)
-        db_file = database.engine.url.database
-        if database.is_sqlite and db_file not in (None, "", ":memory:"):
-            from pathlib import Path
-
-            if not Path(db_file).exists():
-                raise FileNotFoundError(f"{db_file} does not exist: run `payproc db init`")
         state = migrate.current(database)
         print(f"database: {database.engine.url.render_as_string(hide_password=True)} "
               f"(schema {state.current or '-'}, installed payproc expects {state.head})")
         problem = state.problem()
         return [problem] if problem else []
-    except PayprocError as error:
-        return [f"database: {error}"]
     except Exception as error:
-        return [f"database: {type(error).__name__}: {error}"]
+        return [f"database: {explain(error)}"]
 
 
 def cmd_db(args: argparse.Namespace) -> int:
     """``payproc db init|upgrade|downgrade|current|history`` (payproc.db.commands)."""
     from .db.commands import run
 
-    return run(_settings(args), args)
+    # history reads payproc's revisions, not the database
+    return run(_settings(args, database=args.action != "history"), args)
 
 
 def cmd_charges(args: argparse.Namespace) -> int:
@@ -283,11 +280,46 @@ def cmd_new_backend(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake on the command line said like every other:
+    one ``payproc: error:`` line on stderr and exit status 2 (argparse's own
+    prints the usage first, several lines that bury the error)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"payproc: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _number(kind: type[int] | type[float], low: float, high: float | None = None,
+            low_included: bool = True) -> Callable[[str], int | float]:
+    """An argparse type: a number of ``kind`` in [low, high] (``low``
+    excluded unless ``low_included``), refused by argparse otherwise."""
+    def convert(text: str) -> int | float:
+        try:
+            value = kind(text)
+            if value != value or value in (float("inf"), float("-inf")):  # nan, inf: no rate, no count
+                raise ValueError(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole number' if kind is int else 'a number'}") \
+                from None
+        if value < low or (value == low and not low_included) or (high is not None and value > high):
+            bounds = (f"from {low:g} to {high:g}" if high is not None
+                      else f"at least {low:g}" if low_included else f"more than {low:g}")
+            raise argparse.ArgumentTypeError(f"{text!r} is out of range: it must be {bounds}")
+        return value
+
+    convert.__name__ = kind.__name__  # argparse names the type in some messages
+    return convert
+
+
+#: --port: a TCP port (0, "any free port", would print a URL nobody can use).
+_PORT = _number(int, 1, 65535)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ._version import CONTRACT_VERSION, __version__
     from .cli_errors import DEBUG_ENV
 
-    parser = argparse.ArgumentParser(prog="payproc", description="Payments through pluggable processor backends.")
+    parser = _Parser(prog="payproc", description="Payments through pluggable processor backends.")
     parser.add_argument("--version", action="version",
                         version=f"payproc {__version__} (backend contract {CONTRACT_VERSION})")
     parser.add_argument("--debug", action="store_true",
@@ -320,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
         db_action.add_argument("--database-url")
     charges = add("charges", cmd_charges, "list charges, newest first")
     charges.add_argument("--state", choices=["created", "done", "failed", "disputed", "lost"])
-    charges.add_argument("--limit", type=int, default=50)
+    charges.add_argument("--limit", type=_number(int, 1), default=50, help="at most this many (default: 50)")
     charges.add_argument("--database-url")
     settle = add("settle", cmd_settle, "settle charges, refunds and payouts whose outcome is unknown")
     settle.add_argument("--customer")
@@ -329,12 +361,15 @@ def build_parser() -> argparse.ArgumentParser:
               "compare the charges and refunds of a period with the processor's; exit 1 on any difference")
     rec.add_argument("--since", help="start (YYYY-MM-DD or ISO 8601, UTC); default: --days before --until")
     rec.add_argument("--until", help="end, excluded (default: now)")
-    rec.add_argument("--days", type=int, default=1, help="length of the period without --since (default: 1)")
+    rec.add_argument("--days", type=_number(int, 1), default=1,
+                     help="length of the period without --since (default: 1)")
     rec.add_argument("--database-url")
     renewals = add("renewals", cmd_renewals, "charge every customer whose renewal is due, on the card on file "
                    "(set/show/cancel: one customer's renewal)")
-    renewals.add_argument("--concurrency", type=int)
-    renewals.add_argument("--rate-limit", type=float)
+    renewals.add_argument("--concurrency", type=_number(int, 1, 256),
+                          help="renewal charges at once (default: RENEWALS.CONCURRENCY)")
+    renewals.add_argument("--rate-limit", type=_number(float, 0, low_included=False),
+                          help="processor calls per second at most (default: RENEWALS.RATE_LIMIT)")
     renewals.add_argument("--database-url")
     plan = renewals.add_subparsers(dest="renewal_command", required=False, metavar="{set,show,cancel}")
     plan_set = plan.add_parser("set", help="charge a customer AMOUNT CURRENCY on DUE and monthly after")
@@ -353,10 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = add("demo", cmd_demo, "run the whole payment story on the fake backend and SQLite")
     demo.add_argument("--db", default="payproc-demo.sqlite3", help="SQLite file to write (default: %(default)s)")
     demo.add_argument("--web", action="store_true", help="serve the demo checkout page on 127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--port", type=_PORT, default=8000)
     serve = add("serve", cmd_serve, "serve the checkout and webhook endpoints (needs payproc[web])")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_PORT, default=8000)
     serve.add_argument("--database-url")
     new = add("new-backend", cmd_new_backend, "create a new backend distribution from the template")
     new.add_argument("name")
@@ -376,6 +411,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        # The reader went away (`payproc charges | head`): not a mistake to
+        # report. Quiet, as a program killed by SIGPIPE; stdout goes to
+        # /dev/null so that the interpreter's last flush cannot complain.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # SIGPIPE
     except KeyboardInterrupt:
         if debug_requested(args.debug):
             raise

@@ -14,7 +14,8 @@ from .errors import ConfigurationError, PayprocError
 if TYPE_CHECKING:
     from .db import Database
 
-__all__ = ["DEBUG_ENV", "debug_requested", "explain", "require_database", "sqlite_path"]
+__all__ = ["DEBUG_ENV", "check_sqlite_directory", "check_sqlite_file", "debug_requested", "explain", "require_database",
+           "sqlite_path"]
 
 #: Set to 1 to see the traceback of any error (same as ``payproc --debug``).
 DEBUG_ENV = "PAYPROC_DEBUG"
@@ -69,27 +70,39 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def check_sqlite_directory(url: str) -> None:
-    """Refuse a SQLite file in a directory that does not exist (SQLite would
-    say only "unable to open database file")."""
+    """Refuse a SQLite file in a directory that does not exist, or a path
+    that is a directory (SQLite would say only "unable to open database
+    file")."""
     path = sqlite_path(url)
-    if path is not None and not path.resolve().parent.is_dir():
+    if path is None:
+        return
+    if not path.resolve().parent.is_dir():
         raise ConfigurationError(
             f"the directory of the database {path} does not exist: create {path.resolve().parent} "
             "or set DATABASE_URL (PAYPROC_DATABASE_URL, --database-url) to another path"
         )
+    if path.is_dir():
+        raise ConfigurationError(
+            f"the database {path} is a directory, not a SQLite file: set DATABASE_URL (PAYPROC_DATABASE_URL, "
+            "--database-url) to a file's path"
+        )
+
+
+def check_sqlite_file(url: str) -> None:
+    """A SQLite database file exists, checked without creating it (opening a
+    missing file makes an empty one)."""
+    check_sqlite_directory(url)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise ConfigurationError(f"there is no database at {path.resolve()}: run `payproc db init` first")
 
 
 def require_database(database: Database) -> None:
-    """The database exists and has payproc's tables, checked without
-    creating anything."""
-    check_sqlite_directory(database.url)
-    path = sqlite_path(database.url)
-    if path is not None and not path.exists():
-        raise ConfigurationError(f"there is no database at {path.resolve()}: run `payproc db init` first")
-    from sqlalchemy import inspect
-
-    with database.engine.connect() as connection:
-        tables = inspect(connection).get_table_names()
-    if "payproc_charge" not in tables:
-        shown = database.engine.url.render_as_string(hide_password=True)
-        raise ConfigurationError(f"the database {shown} has no payproc tables: run `payproc db init` first")
+    """The database exists and has payproc's tables at the installed
+    revision, checked without creating anything. The schema check is the one
+    every first use makes (one query when the database is up to date; an
+    empty or older one raises DatabaseOutOfDate saying what to run), done
+    here so that the command fails before it starts; the command's own first
+    transaction then skips it."""
+    check_sqlite_file(database.url)
+    database.check_schema()

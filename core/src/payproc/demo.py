@@ -78,6 +78,7 @@ def run_demo(db_path: str = "payproc-demo.sqlite3", *, web: bool = False, port: 
         raise ConfigurationError("the demo runs on the fake backend, which is not installed: pip install "
                                  "payproc-fake (from a clone of the payproc repository: "
                                  "pip install -e plugins/payproc-fake)")
+    sock = None
     if web:
         try:
             import uvicorn  # noqa: F401
@@ -85,6 +86,9 @@ def run_demo(db_path: str = "payproc-demo.sqlite3", *, web: bool = False, port: 
             from . import web as _web  # noqa: F401
         except ImportError:
             raise ConfigurationError('`payproc demo --web` needs the web extra: pip install "payproc[web]"') from None
+        from .web.server import listen
+
+        sock = listen("127.0.0.1", port)  # a port in use is refused before the demo writes anything
     path = Path(db_path).resolve()
     prepare_demo_file(path)
     settings = load_settings(
@@ -104,7 +108,7 @@ def run_demo(db_path: str = "payproc-demo.sqlite3", *, web: bool = False, port: 
         from .web import serve
 
         print(f"\nServing the checkout page on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-        serve(app, host="127.0.0.1", port=port, demo=True)
+        serve(app, host="127.0.0.1", port=port, demo=True, sock=sock)
         return 0
 
     amount, currency = 2000, "usd"
