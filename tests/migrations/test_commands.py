@@ -94,7 +94,16 @@ def test_downgrading_the_baseline_is_refused_and_changes_nothing(db_url: str,
 def test_an_unknown_revision_is_one_line(db_url: str, capsys: pytest.CaptureFixture[str], argv: tuple[str, str]) -> None:
     assert payproc(capsys, "db", "init", "--database-url", db_url)[0] == 0
     code, _, err = payproc(capsys, "db", *argv, "--database-url", db_url)
-    assert code == 2 and "no_such_revision" in one_line_error(err)
+    line = one_line_error(err)
+    assert code == 2 and "no_such_revision" in line and "`payproc db history` lists payproc's revisions" in line
+
+
+def test_downgrading_to_the_current_revision_says_nothing_to_do(db_url: str,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert payproc(capsys, "db", "init", "--database-url", db_url)[0] == 0
+    code, out, _ = payproc(capsys, "db", "downgrade", migrate.head(), "--database-url", db_url)
+    assert code == 0 and out.strip().endswith(f"is at {migrate.head()}: nothing to do")
+    assert migrate.current(Database(db_url)).up_to_date
 
 
 def test_a_database_newer_than_the_code_warns_and_is_not_upgraded(db_url: str,
@@ -193,3 +202,32 @@ def test_creating_and_using_an_up_to_date_database_does_not_import_alembic(tmp_p
     probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip().splitlines()[-1] == "alembic loaded: False"
+
+
+@pytest.mark.parametrize(("below", "row", "reason"), [
+    ("0004_webhook_event_details",
+     "INSERT INTO payproc_webhook_event (backend, event_id, type, charge_processor_key, amount, currency, applied, "
+     "received_at, details) VALUES ('fake', 'evt_1', 'dispute.created', 'ch_1', 100, 'usd', :no, "
+     "CURRENT_TIMESTAMP, '{\"dispute\": {}}')",
+     "1 webhook event(s) still wait for their charge"),
+    ("0003_renewal_claims",
+     "INSERT INTO payproc_webhook_inbox (backend, event_id, event, received_at) "
+     "VALUES ('fake', 'evt_1', '{}', CURRENT_TIMESTAMP)",
+     "webhook events not applied yet would be lost"),
+])
+def test_a_downgrade_that_would_lose_webhook_events_is_one_line_and_changes_nothing(
+        db_url: str, capsys: pytest.CaptureFixture[str], below: str, row: str, reason: str) -> None:
+    """Each revision that refuses a downgrade says why the way docs/migrations.md
+    promises: one line, exit 2 (IrreversibleMigration), the database as it was."""
+    assert payproc(capsys, "db", "init", "--database-url", db_url)[0] == 0
+    database = Database(db_url)
+    with database.engine.begin() as connection:
+        connection.execute(text(row), {"no": False})
+    schema = fingerprint(database.engine)
+    target = migrate.script_directory().get_revision(below).down_revision
+    code, _, err = payproc(capsys, "db", "downgrade", str(target), "--database-url", db_url)
+    line = one_line_error(err)
+    assert code == 2 and f"cannot downgrade below {below}: " in line and reason in line
+    assert "RuntimeError" not in line and "--debug" not in line
+    assert fingerprint(database.engine) == schema and migrate.current(database).up_to_date
+    database.dispose()

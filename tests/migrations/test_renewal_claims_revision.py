@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 from payproc.db.engine import Database
 from payproc.db.migrate import alembic_config, head, migration_transaction, upgrade
 from payproc.db.models import WebhookInboxRow
+from payproc.errors import IrreversibleMigration
 
 
 def _downgrade(database: Database, revision: str) -> None:
@@ -35,7 +36,7 @@ def test_unapplied_webhook_events_block_the_downgrade(db_url: str) -> None:
     upgrade(database, replay=True)
     with database.transaction() as session:
         session.add(WebhookInboxRow(backend="fake", event_id="evt_1", event="{}"))
-    with pytest.raises(RuntimeError, match=r"webhook events not applied yet"):
+    with pytest.raises(IrreversibleMigration, match=r"webhook events not applied yet"):
         _downgrade(database, "0002_contract_1_1")
     with database.transaction() as session:  # nothing changed: still at head, the event kept
         assert session.scalar(text("SELECT version_num FROM payproc_alembic_version")) == head()

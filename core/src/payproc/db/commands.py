@@ -74,11 +74,21 @@ def db_downgrade(settings: Settings, args: argparse.Namespace) -> int:
     database = Database(settings.DATABASE_URL)
     before = migrate.downgrade(database, args.revision)
     after = migrate.current(database)
-    print(f"downgraded {_shown(database)}: {_revision(before)} -> {_revision(after)}")
+    if after.current == before.current:
+        print(f"{_shown(database)} is at {_revision(after)}: nothing to do")
+    else:
+        print(f"downgraded {_shown(database)}: {_revision(before)} -> {_revision(after)}")
     return 0
 
 
 def db_current(settings: Settings, args: argparse.Namespace) -> int:
+    from ..cli_errors import sqlite_path
+
+    path = sqlite_path(settings.DATABASE_URL)
+    if path is not None and not path.exists():  # opening it would create an empty file
+        shown = make_url(settings.DATABASE_URL).render_as_string(hide_password=True)
+        print(f"{shown}: no database yet ({path.resolve()} does not exist): run `payproc db init`")
+        return 0
     database = Database(settings.DATABASE_URL)
     state = migrate.current(database)
     problem = state.problem()

@@ -344,10 +344,14 @@ def current(database: Database) -> SchemaState:
 @contextmanager
 def _alembic_errors() -> Iterator[None]:
     """Alembic's errors about revisions (unknown, not reachable) as payproc's one-line ones."""
-    from alembic.script.revision import RevisionError
+    from alembic.script.revision import ResolutionError, RevisionError
     from alembic.util import CommandError
 
     try:
         yield
     except (CommandError, RevisionError) as error:
-        raise ConfigurationError(str(error).strip().splitlines()[0]) from error
+        message = str(error).strip().splitlines()[0]
+        if isinstance(error, ResolutionError) or (
+                isinstance(error.__cause__, ResolutionError) and "Can't locate revision" in message):
+            message += " (`payproc db history` lists payproc's revisions)"
+        raise ConfigurationError(message) from error

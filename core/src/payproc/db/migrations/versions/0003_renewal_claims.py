@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from payproc.db.migrations import batch_alter_table
+from payproc.errors import IrreversibleMigration
 
 revision: str = "0003_renewal_claims"
 down_revision: str | Sequence[str] | None = "0002_contract_1_1"
@@ -61,8 +62,8 @@ def downgrade() -> None:
     waiting = op.get_bind().execute(sa.text(
         "SELECT id FROM payproc_webhook_inbox WHERE processed_at IS NULL")).scalars().all()
     if waiting:
-        raise RuntimeError("cannot downgrade below 0003_renewal_claims: webhook events not applied yet "
-                           f"would be lost (payproc_webhook_inbox ids {sorted(waiting)})")
+        raise IrreversibleMigration("cannot downgrade below 0003_renewal_claims: webhook events not applied yet "
+                                    f"would be lost (payproc_webhook_inbox ids {sorted(waiting)})")
     op.drop_table("payproc_webhook_inbox")
     op.drop_table("payproc_rate_limit")
     with batch_alter_table("payproc_profile") as batch:
