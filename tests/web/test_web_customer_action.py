@@ -66,6 +66,23 @@ def test_the_customers_return_completes_and_goes_back_to_the_page(client, paypro
     assert processor.get_account(payproc_app.backend.settings.ACCOUNT).requests.count("answer_challenge") == 1
 
 
+def test_without_the_page_the_return_answers_the_purchase(payproc_app):
+    """``payproc serve`` and ``create_app(app)`` serve no page to send the
+    customer back to: the return answers where the purchase stands, as
+    ``GET api/checkout/<key>`` does (docs/checkout-page.md)."""
+    from payproc.web import create_app
+    from starlette.testclient import TestClient
+
+    with TestClient(create_app(payproc_app, customer_of=lambda request, fields: "alice")) as plain:
+        assert plain.get("/").status_code == 404
+        key, charge = challenged(plain, "tok_3ds_redirect")
+        params = {"challenge": charge["next_action"]["values"]["challenge"], "otp": actions.TEST_OTP}
+        back = plain.get(f"/return/{key}", params=params, follow_redirects=False)
+        assert back.status_code == 200, back.text
+        assert (back.json()["idempotency_key"], back.json()["state"]) == (key, "done")
+        assert back.json() == plain.get(f"/api/checkout/{key}").json()
+
+
 def test_a_return_with_nothing_done_leaves_the_purchase_waiting(client, payproc_app):
     key, _charge = challenged(client)
     back = client.get(f"/return/{key}", params={"status": "succeeded"}, follow_redirects=False)

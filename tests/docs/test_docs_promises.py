@@ -1,0 +1,108 @@
+"""What README.md and docs/*.md state about the code, checked against it, so
+that a sentence goes stale in the same commit that changes the code (the
+core session runs this directory: every tests/ directory no other session
+owns)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def text(relative: str) -> str:
+    return (ROOT / relative).read_text(encoding="utf-8")
+
+
+def code_blocks(markdown: str, language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", markdown, flags=re.MULTILINE | re.DOTALL)
+
+
+def test_the_migrations_table_lists_every_revision_in_order():
+    from payproc.db import migrate
+
+    documented = re.findall(r"^\| `(\d{4}_\w+)` \|", text("docs/migrations.md"), flags=re.MULTILINE)
+    shipped = [script.revision for script in migrate.script_directory().walk_revisions()][::-1]
+    assert documented == shipped
+
+
+def test_the_readme_backend_snippet_is_python_that_loads(tmp_path, monkeypatch):
+    """The README's ``AcmeBackend`` is a backend as written: it loads through
+    ``module:Class`` and its settings model refuses a missing PRIV_KEY."""
+    from payproc import ConfigurationError, Payproc
+
+    section = text("README.md").split("## Writing a backend", 1)[1]
+    (tmp_path / "readme_acme.py").write_text(code_blocks(section, "python")[0], encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    url = f"sqlite:///{tmp_path}/acme.sqlite3"
+    try:
+        backend = Payproc(DATABASE_URL=url, PROCESSOR={"BACKEND": "readme_acme:AcmeBackend", "PRIV_KEY": "sk_1"}).backend
+        assert {"get_payment_context", "create_payment"} <= set(backend.capabilities)
+        with pytest.raises(ConfigurationError, match="PROCESSOR.PRIV_KEY: Field required"):
+            Payproc(DATABASE_URL=url, PROCESSOR={"BACKEND": "readme_acme:AcmeBackend"}).backend  # noqa: B018
+    finally:
+        sys.modules.pop("readme_acme", None)
+    assert not (tmp_path / "acme.sqlite3").exists()
+
+
+def _readme_defaults() -> dict[str, str]:
+    """``KEY -> default`` from the README's settings table (``a, b, c`` rows
+    split; a key without its section inherits the row's first key's)."""
+    defaults: dict[str, str] = {}
+    for keys, values in re.findall(r"^\| (`[A-Z_.]+`(?:, `[A-Z_]+`)*) \| ([^|]+?) \|", text("README.md"),
+                                   flags=re.MULTILINE):
+        names = re.findall(r"`([A-Z_.]+)`", keys)
+        section = names[0].rpartition(".")[0]
+        for name, value in zip(names, [value.strip() for value in values.split(",")], strict=True):
+            defaults[name if "." in name or not section else f"{section}.{name}"] = value
+    return defaults
+
+
+def test_the_readme_settings_table_gives_the_defaults(monkeypatch, tmp_path):
+    from payproc.settings import Settings
+
+    monkeypatch.chdir(tmp_path)  # no payproc.toml, no .env
+    for name in [name for name in os.environ if name.startswith("PAYPROC_")]:
+        monkeypatch.delenv(name)
+    settings = Settings()
+    documented = _readme_defaults()
+    assert documented["PROCESSOR_ID"] == str(settings.PROCESSOR_ID)
+    assert documented["PROCESSOR.BACKEND"] == f"`{settings.PROCESSOR.BACKEND}`"
+    assert documented["PROCESSOR.WEBHOOK_SECRET"] == "none" and settings.PROCESSOR.WEBHOOK_SECRET is None
+    assert documented["DATABASE_URL"] == f"`{settings.DATABASE_URL}`"
+    assert documented["BROKER"] == f"`{settings.BROKER}`"
+    assert documented["ABANDON_AFTER"] == "24 hours" and settings.ABANDON_AFTER == timedelta(hours=24)
+    for section in ("RENEWALS", "RETRIES"):
+        model = getattr(settings, section)
+        for key, field in type(model).model_fields.items():
+            shown = documented[f"{section}.{key}"]
+            if field.default is None:  # BATCH_SIZE: the concurrency when unset
+                assert shown == "CONCURRENCY"
+            else:
+                assert float(shown) == float(getattr(model, key)), key
+
+
+def test_the_template_contract_is_the_one_the_guide_shows(tmp_path):
+    from payproc.kit import create_backend
+
+    generated = (create_backend("acme", tmp_path) / "src" / "payproc_acme" / "backend.py").read_text()
+    contract = re.search(r'^    contract = "([^"]+)"', generated, flags=re.MULTILINE)
+    assert contract is not None
+    assert f'`"{contract.group(1)}"` with this core' in text("docs/writing-a-backend.md")
+
+
+def test_the_harness_table_names_every_optional_member():
+    """Each optional member the harness protocol documents is in the guide's table."""
+    from payproc.testing import harness
+
+    optional = re.findall(r"^``(\w+)(?:\(|``)", harness.__doc__ or "", flags=re.MULTILINE)
+    assert optional, "the harness module documents its optional members"
+    guide = text("docs/writing-a-backend.md")
+    missing = [name for name in optional if f"| `{name}" not in guide]
+    assert missing == []
