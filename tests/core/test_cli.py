@@ -204,6 +204,9 @@ def test_renewal_set_show_cancel(workdir):
                    "no profile 'nobody': create it first (Payproc.add_profile)")
     one_error_line(run("renewals", "set", "alice", "15.001", "usd", cwd=workdir),
                    "15.001 has more decimals than USD allows (2)")
+    one_error_line(run("renewals", "set", "alice", "-5", "usd", cwd=workdir),
+                   "the amount must be more than 0, got -5 USD")
+    one_error_line(run("renewals", "set", "alice", "15 dollars", "usd", cwd=workdir), "'15 dollars' is not a number")
     one_error_line(run("renewals", "set", "alice", "15.00", "usd", "--due", "31/05/2024", cwd=workdir),
                    "--due '31/05/2024' is not a date such as 2024-05-31")
     assert dump(workdir / "payproc.sqlite3") == before

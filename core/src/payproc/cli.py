@@ -229,11 +229,13 @@ def cmd_renewals(args: argparse.Namespace) -> int:
 def cmd_renewal_set(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from .errors import InvalidInput
+    from .errors import InvalidAmount, InvalidInput
     from .money import from_major, normalize_currency
 
     currency = normalize_currency(args.currency)
     amount = from_major(args.amount, currency)
+    if amount <= 0:  # said in the unit typed (the flow would say "got -500", in minor units)
+        raise InvalidAmount(f"the amount must be more than 0, got {args.amount} {currency.upper()}")
     try:
         due = date.fromisoformat(args.due) if args.due else date.today()
     except ValueError:
