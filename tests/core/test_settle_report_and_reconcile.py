@@ -114,6 +114,19 @@ def test_books_that_agree_are_balanced(app):
     assert "agree with the processor" in report.lines()[-1]
 
 
+def test_a_period_given_in_another_time_zone_is_the_same_period(app):
+    """``--since 2024-05-01T10:00:00+02:00`` is 08:00 UTC: the charges
+    compared and the times printed (labelled UTC) are those of the period,
+    whatever offset it was written with (SQLite compared the wall-clock
+    text and dropped the charge; the report printed 10:00 as UTC)."""
+    app.checkout("alice", 2000, "usd", "tok_visa")
+    since, until = _period()
+    east = timezone(timedelta(hours=2))
+    report = app.reconcile(since.astimezone(east), until.astimezone(timezone(timedelta(hours=-5))))
+    assert report.compared == 1 and report.balanced
+    assert f"from {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC" in report.lines()[-1]
+
+
 def test_every_difference_is_reported_and_nothing_changes(app):
     account = account_of(app)
     paid = app.checkout("alice", 2000, "usd", "tok_visa")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -79,6 +79,8 @@ def reconcile(app: FlowContext, since: datetime, until: datetime) -> ReconcileRe
     processor's; change nothing."""
     if since.tzinfo is None or until.tzinfo is None:
         raise InvalidInput("since and until must be timezone-aware (UTC) datetimes")
+    # in UTC: the report prints them as UTC, and SQLite compares the stored UTC times as text
+    since, until = since.astimezone(timezone.utc), until.astimezone(timezone.utc)
     if since >= until:
         raise InvalidInput(f"since ({since:%Y-%m-%d %H:%M}) must be before until ({until:%Y-%m-%d %H:%M})")
     report = ReconcileReport(since, until)
