@@ -113,3 +113,28 @@ def test_payproc_serve_exposes_webhooks_and_checkout_only_and_writes_no_demo_cus
         refunded = connection.execute("SELECT amount_refunded FROM payproc_charge").fetchall()
     assert profiles_after == sorted([*profiles_before, ("alice",)]) and ("demo",) not in profiles_after
     assert refunded == [(0,)]
+
+
+def test_ctrl_c_stops_payproc_serve_cleanly(tmp_path):
+    """Ctrl-C is how one stops a server: exit 0, no 'interrupted', no traceback."""
+    import signal
+
+    database = tmp_path / "prod.sqlite3"
+    env = _env(tmp_path, database)
+    subprocess.run([payproc_command(), "db", "init"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    port = free_port()
+    # as from a terminal: SIGINT reaches the command even when this test run inherited it ignored
+    process = subprocess.Popen([payproc_command(), "serve", "--port", str(port)], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert wait_for(process, f"http://127.0.0.1:{port}/api/context").status_code in (200, 400)
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    output = out.decode()
+    assert process.returncode == 0, output
+    assert f"Serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)" in output
+    assert "interrupted" not in output and "Traceback" not in output

@@ -85,5 +85,7 @@ def serve(payproc_app: Payproc, host: str = "127.0.0.1", port: int = 8000, *, de
         print(f"webhooks: give the processor {webhook_url('https://<your public host>', payproc_app.backend.name)} "
               f"(a proxy in front of http://{host}:{port})", flush=True)
         uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_level=log_level)).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how one stops serving (uvicorn.run swallows it the same way), not an interruption
     finally:
         sock.close()
