@@ -7,14 +7,15 @@ directories are collected in one run)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,10 @@ HERE = Path(__file__).resolve().parent
 
 BROKERS = {
     "rabbitmq": ("127.0.0.1", 5672, "amqp://guest:guest@127.0.0.1:5672//"),
-    "redis": ("127.0.0.1", 6379, "redis://127.0.0.1:6379/0"),
+    # PAYPROC_TEST_REDIS_URL: another database number, for test runs that
+    # share the server (Redis keeps every queue's unacknowledged messages in
+    # one hash per database, and a worker puts back any it finds overdue).
+    "redis": ("127.0.0.1", 6379, os.environ.get("PAYPROC_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"),
 }
 
 
@@ -38,6 +42,15 @@ def broker_url(name: str) -> str:
     return url
 
 
+def celery_env(world: dict[str, Any], broker: str, **settings: str) -> dict[str, str]:
+    """What the worker processes of a test are told (celery_app.py reads
+    it): the broker, the test's database and processor account, a queue of
+    its own, and ``settings`` (``PAYPROC_CELERY_*``)."""
+    return {"PAYPROC_CELERY_BROKER": broker_url(broker), "PAYPROC_CELERY_DB": world["url"],
+            "PAYPROC_CELERY_PROCESSOR": world["address"], "PAYPROC_CELERY_ACCOUNT": world["account"],
+            "PAYPROC_CELERY_QUEUE": f"payproc-test-{uuid.uuid4().hex[:10]}", **settings}
+
+
 class Workers:
     """Celery worker (and beat) processes started for one test."""
 
@@ -48,12 +61,30 @@ class Workers:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "celery_app", *args],
             cwd=HERE, env={**os.environ, **env, "PYTHONPATH": str(HERE)},
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True)  # a process group of its own: kill() takes the pool with it
         self.processes.append(process)
         return process
 
-    def worker(self, env: dict[str, str], name: str, concurrency: int = 2) -> subprocess.Popen[bytes]:
-        return self.start(env, "worker", "-Q", env["PAYPROC_CELERY_QUEUE"], "-n", f"{name}@%h",
+    def kill(self, process: subprocess.Popen[bytes], pool: list[int] | None = None,
+             sig: int = signal.SIGKILL) -> None:
+        """Send ``sig`` to the worker and its pool processes at once (as
+        when its machine or container dies: nothing of it acknowledges,
+        rejects or releases anything), or only to the ``pool`` processes
+        given (as the kernel's OOM killer may: the worker is left to say so)."""
+        if pool is None:
+            os.killpg(process.pid, sig)
+            if sig == signal.SIGKILL:
+                process.wait()
+        else:
+            for pid in pool:
+                os.kill(pid, sig)
+
+    def worker(self, env: dict[str, str], name: str, concurrency: int = 2,
+               queue: str | None = None) -> subprocess.Popen[bytes]:
+        """A worker named ``name`` taking tasks from ``queue`` (the test's
+        queue by default; tasks it sends go to the test's queue)."""
+        return self.start(env, "worker", "-Q", queue or env["PAYPROC_CELERY_QUEUE"], "-n", f"{name}@%h",
                           "--pool", "prefork", "-c", str(concurrency), "-l", "WARNING",
                           "--without-gossip", "--without-mingle", "--without-heartbeat")
 
@@ -66,14 +97,15 @@ class Workers:
             try:
                 _, err = process.communicate(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 _, err = process.communicate()
             errors.append(err.decode("utf-8", "replace"))
         return errors
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.2)
+def task_runs(path: Path) -> list[dict[str, Any]]:
+    """The task runs the workers recorded (celery_app.py, PAYPROC_CELERY_RUNS),
+    in the order they started."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.endswith("}")]

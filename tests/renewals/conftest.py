@@ -1,9 +1,12 @@
 """Fixtures for the batch renewal tests: an app on a SQLite file with the
 fake backend on its own simulated processor account, and a helper that
-makes customers with a card on file and a renewal due."""
+makes customers with a card on file and a renewal due. Those of the tests
+across processes on PostgreSQL are in pg_renewals.py (tests/celery uses
+them too)."""
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -18,6 +21,10 @@ from payproc.settings import BackendSettings, load_settings
 from payproc_fake import processor
 from payproc_fake.backend import FakeBackend
 from sqlalchemy import update
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pg_renewals import processor_server, world  # noqa: E402, F401 - fixtures of test_renewals_postgres.py
 
 TODAY = date(2024, 3, 31)
 

@@ -16,58 +16,29 @@ import json
 import signal
 import subprocess
 import sys
-import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from payproc.db import ChargeRow, Profile
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import shared_processor  # noqa: E402
-from pg_worker import make_app  # noqa: E402
+from pg_renewals import (  # noqa: E402
+    TODAY,
+    add_due,
+    charge_arrivals,
+    charges_per_customer,
+    due_and_leased,
+    wait_until,
+)
 
 pytestmark = pytest.mark.postgres
-TODAY = date(2024, 3, 31)
-
-
-@pytest.fixture(scope="module")
-def processor_server() -> Iterator[str]:
-    server = shared_processor.start()
-    yield server.address
-    server.shutdown()
-
-
-@pytest.fixture
-def world(postgres_url: str, processor_server: str) -> Iterator[dict[str, Any]]:
-    """A fresh database and a fresh account on the shared processor."""
-    account = f"acct_pg_{uuid.uuid4().hex[:10]}"
-    app = make_app(postgres_url, processor_server, account)
-    app.db.drop_all()
-    app.init_db()
-    yield {"url": postgres_url, "address": processor_server, "account": account, "app": app}
-    app.db.dispose()
-
-
-def add_due(world: dict[str, Any], n: int, token: str = "tok_visa") -> list[int]:
-    """``n`` customers with a card on file at the shared processor and a
-    renewal of 15.00 USD due TODAY; returns their profile ids."""
-    service = shared_processor.connect(world["address"])
-    cards = service.add_customers(world["account"], n, token)
-    app = world["app"]
-    with app.db.transaction() as session:
-        session.execute(insert(Profile), [
-            {"slug": f"cust{i:05d}", "printable_name": f"c{i}", "processor_card_key": card,
-             "renewal_amount": 1500, "renewal_currency": "usd", "renewal_due": TODAY}
-            for i, card in enumerate(cards)])
-        return list(session.scalars(select(Profile.id).where(Profile.slug.like("cust%"))))
 
 
 def start_workers(world: dict[str, Any], n: int, command: str = "renewals", **options: Any
@@ -98,24 +69,6 @@ def finish(worker: subprocess.Popen[str]) -> dict[str, Any]:
     return result
 
 
-def charges_per_customer(world: dict[str, Any]) -> Counter[int]:
-    """Succeeded charges at the processor per profile id (from the keys)."""
-    keys = shared_processor.connect(world["address"]).succeeded_keys(world["account"])
-    return Counter(int(key.split("_")[1]) for key in keys)
-
-
-def charge_arrivals(world: dict[str, Any]) -> list[float]:
-    return [at for at, method in shared_processor.connect(world["address"]).arrivals(world["account"])
-            if method == "create_charge"]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
 def test_three_processes_split_the_renewals_and_nobody_is_charged_twice(world: dict[str, Any]) -> None:
     ids = add_due(world, 90)
     workers = start_workers(world, 3, latency=50, concurrency=4, batch=5)
@@ -130,15 +83,6 @@ def test_three_processes_split_the_renewals_and_nobody_is_charged_twice(world: d
         assert session.scalar(select(func.count()).select_from(ChargeRow).where(ChargeRow.state == "done")) == 90
         assert set(session.scalars(select(Profile.renewal_due).where(Profile.id.in_(ids)))) == {date(2024, 4, 30)}
     assert app.check_books().balanced
-
-
-def due_and_leased(world: dict[str, Any]) -> tuple[set[int], set[int]]:
-    """Profiles still due TODAY, and those of them under a lease now."""
-    with world["app"].db.transaction() as session:
-        due = set(session.scalars(select(Profile.id).where(Profile.renewal_due == TODAY)))
-        leased = set(session.scalars(select(Profile.id).where(
-            Profile.renewal_due == TODAY, Profile.renewal_lease_until > func.now())))
-    return due, leased
 
 
 def test_a_killed_workers_batch_is_charged_after_its_lease_and_nobody_twice(world: dict[str, Any]) -> None:

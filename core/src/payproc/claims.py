@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
@@ -36,6 +36,7 @@ __all__ = [
     "claim_renewals",
     "due_renewals",
     "release_renewals",
+    "renewal_leases",
 ]
 
 
@@ -107,6 +108,25 @@ def release_renewals(app: FlowContext, profile_ids: Iterable[int]) -> None:
         with app.db.transaction() as session:
             session.execute(update(Profile).where(Profile.id.in_(ids)).values(renewal_lease_until=None)
                             .execution_options(synchronize_session=False))
+
+
+def renewal_leases(app: FlowContext, today: date, *, ending_by: datetime | None = None
+                   ) -> tuple[datetime, float] | None:
+    """When the last lease held on a due renewal passes (only leases that
+    pass by ``ending_by``, if given), and the seconds left until then, both
+    on the database's clock (PostgreSQL); None when no such lease is held.
+
+    What a job queue that lost a worker mid-batch waits for before it claims
+    again (:mod:`payproc.integrations.celery`): the dead worker's batch is
+    among these leases, and nothing tells it apart from a live worker's."""
+    held = [*_due_filter(app, today), Profile.renewal_lease_until > func.now()]
+    if ending_by is not None:
+        held.append(Profile.renewal_lease_until <= ending_by)
+    with app.db.transaction() as session:
+        end, now = session.execute(select(func.max(Profile.renewal_lease_until), func.now()).where(*held)).one()
+    if end is None:
+        return None
+    return end, (end - now).total_seconds()
 
 
 def _settle_filter(at: Any, older_than: timedelta, customer_id: int | None) -> list[ColumnElement[bool]]:

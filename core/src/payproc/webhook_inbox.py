@@ -16,8 +16,9 @@ job queue (Celery: :mod:`payproc.integrations.celery`) splits
    whose unique (backend, event id) record makes a second run a no-op. The
    inbox row is marked processed afterwards; a task that dies in between runs
    again (at-least-once delivery), finds the event recorded, and only marks
-   the row. So each event is applied exactly once, however often the task
-   runs and however often the processor delivers it.
+   the row (its ``outcome`` then reads ``duplicate``). So each event is
+   applied exactly once, however often the task runs and however often the
+   processor delivers it.
 """
 
 from __future__ import annotations

@@ -11,11 +11,9 @@ applications that already run Celery workers.
   :mod:`payproc.claims`), charges it under the global rate limit
   (:mod:`payproc.ratelimit`), and, if it found work, sends itself again to
   claim the next one. So up to ``parallel`` batches are in flight across all
-  workers, a claim is made only when a worker is free to charge it (the lease
-  covers the work, not the queue), and a worker that dies mid-batch leaves
-  its batch leased until the lease passes; the batch task is acknowledged
-  late and re-delivered, and claims after the lease pick the batch up.
-  On SQLite (one process), ``start`` sends one task that runs the whole list.
+  workers, and a claim is made only when a worker is free to charge it (the
+  lease covers the work, not the queue). On SQLite (one process), ``start``
+  sends one task that runs the whole list.
 * Settling, on a schedule: ``payproc.settle`` (every ``settle_every``
   seconds in Celery beat's schedule, charges older than ``settle_older_than``
   seconds) asks the processor about charges whose outcome is unknown;
@@ -25,6 +23,32 @@ applications that already run Celery workers.
   ``payproc.webhooks.process``, which applies it exactly once
   (:mod:`payproc.webhook_inbox`).
 
+A worker lost mid-task (killed, out of memory, its machine gone): the batch
+and webhook tasks are acknowledged only once they ran (``acks_late``), so
+the broker delivers them again; ``reject_on_worker_lost`` makes a worker
+whose pool process died give the task back instead of recording it as
+failed. RabbitMQ redelivers as soon as the dead worker's connection is
+closed; Redis only once the transport's ``visibility_timeout`` has passed
+(an hour by default: set it in ``broker_transport_options``, above the
+longest task and above ``RENEWALS.LEASE_SECONDS``, or the delayed task
+below is delivered twice).
+
+* A webhook task run again applies the event if the lost run had not
+  committed it, else finds it recorded and only marks the inbox row
+  (:mod:`payproc.webhook_inbox`): applied once either way.
+* A renewal batch task run again claims a batch like any other, but the
+  dead worker's batch stays leased (``RENEWALS.LEASE_SECONDS``, on the
+  database's clock) and the fan-out may end before that. So a batch task
+  that arrives redelivered also sends one more batch task, due when every
+  lease held then has passed (it checks the database's clock and waits on
+  if it came early): that claim takes the dead batch, the renewal keys make
+  it safe for the charges it had in flight, and the fan-out goes on from
+  there. Like any run after a lease, it also takes renewals of the day that
+  did not go through (declined, unknown) and whose lease has passed. A
+  charge the dead worker had in flight keeps its own lease (2 minutes,
+  :data:`payproc.flows.checkout.LEASE`); ``LEASE_SECONDS`` above that (300
+  by default) lets that claim finish it too.
+
 Tasks take and return JSON-serializable values only (dates as ISO strings).
 """
 
@@ -33,7 +57,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -75,18 +99,33 @@ def register(celery_app: Any, get_payproc: Callable[[], Payproc], *, namespace: 
     ``settle_every``: seconds between scheduled settle runs (None: not
     scheduled). ``queue``: the queue the tasks go to (default: Celery's).
     """
-    from ..renewals import default_limiter, limited, run_renewals
+    from .. import claims
+    from ..renewals import RenewalSummary, default_limiter, limited, run_renewals
 
     payproc = functools.cache(get_payproc)
     options: dict[str, Any] = {"queue": queue} if queue else {}
 
     task: dict[str, Any] = {}  # the Celery task objects, filled below
 
-    def renew_batch(today: str | None = None) -> dict[str, Any]:
+    def renew_batch(self: Any, today: str | None = None, after: str | None = None) -> dict[str, Any]:
         app = payproc()
         day = date.fromisoformat(today) if today else None
         if app.db.is_sqlite:
             return _summary(run_renewals(app, today=day, progress=False))
+        due_on = day or datetime.now(timezone.utc).date()  # noqa: UP017 - Python 3.10
+        if after is not None:  # a sweep (below): early if the leases it waits for still hold
+            waiting = claims.renewal_leases(app, due_on, ending_by=datetime.fromisoformat(after))
+            if waiting is not None:
+                task["batch"].apply_async((today, after), countdown=waiting[1])
+                return _summary(RenewalSummary())
+        if (self.request.delivery_info or {}).get("redelivered"):
+            # A worker was lost with this task (or had it prefetched): the
+            # batch it claimed stays leased, and the fan-out may end before
+            # the lease passes. One more task claims once every lease held
+            # now has passed (a sweep: ``after`` is when).
+            held = claims.renewal_leases(app, due_on)
+            if held is not None:
+                task["batch"].apply_async((today, held[0].isoformat()), countdown=held[1])
         summary = run_renewals(app, today=day, progress=False, max_batches=1)
         if summary.total:  # found work: claim the next batch (the fan-out goes on)
             task["batch"].delay(today)
@@ -108,9 +147,12 @@ def register(celery_app: Any, get_payproc: Callable[[], Payproc], *, namespace: 
 
         return asdict(process_stored(payproc(), inbox_id))
 
-    # Acknowledged after they ran: a worker that dies mid-task has it re-delivered.
+    # Acknowledged after they ran, given back if the pool process running
+    # them dies: a lost worker's task is delivered again (module docstring).
+    # Settle and start are not: beat sends settle again, and start is a few
+    # sends. tests/celery kills workers to prove it.
     late = {"acks_late": True, "reject_on_worker_lost": True}
-    task["batch"] = celery_app.task(name=f"{namespace}.renewals.batch", **late, **options)(renew_batch)
+    task["batch"] = celery_app.task(name=f"{namespace}.renewals.batch", bind=True, **late, **options)(renew_batch)
     task["start"] = celery_app.task(name=f"{namespace}.renewals.start", **options)(start_renewals)
     task["settle"] = celery_app.task(name=f"{namespace}.settle", **options)(settle)
     task["webhook"] = celery_app.task(name=f"{namespace}.webhooks.process", **late, **options)(process_webhook)
