@@ -16,7 +16,9 @@ Every session is built from the constants below. ``nox -l`` lists them; a bare
 - ``postgres``: the tests marked ``postgres`` (any directory) on a real server
   (``PAYPROC_TEST_POSTGRES_URL``), renewals and settle split across processes included.
 - ``celery``: payproc's Celery tasks (``payproc[celery]``) with real worker
-  processes on the machine's RabbitMQ and Redis, and PostgreSQL.
+  processes on the machine's RabbitMQ and Redis (``PAYPROC_TEST_REDIS_URL``
+  picks another Redis database than 0), and PostgreSQL; workers killed
+  mid-task included.
 - ``migrations``: payproc 0.1 (the first release, built from git commit
   f291d5e into a venv of its own) fills a database on SQLite and on
   PostgreSQL; this code upgrades it in place (``tests/first_release``).

@@ -185,3 +185,27 @@ def test_a_claimed_batch_is_not_claimed_again_until_its_lease_passes(world: dict
     assert [item.profile_id for item in claims.claim_renewals(app, TODAY, 10, timedelta(seconds=60))] == [
         item.profile_id for item in first]
 
+
+
+def test_renewal_leases_says_when_the_leases_held_on_due_renewals_pass(world: dict[str, Any]) -> None:
+    """What a Celery batch task that was redelivered waits for (payproc.integrations.celery)."""
+    from datetime import timedelta
+
+    from payproc import claims
+
+    add_due(world, 6)
+    app = world["app"]
+    assert claims.renewal_leases(app, TODAY) is None  # nothing leased
+    short = [item.profile_id for item in claims.claim_renewals(app, TODAY, 2, timedelta(seconds=60))]
+    long = [item.profile_id for item in claims.claim_renewals(app, TODAY, 2, timedelta(seconds=600))]
+    with app.db.transaction() as session:
+        ends = dict(session.execute(select(Profile.id, Profile.renewal_lease_until)).all())
+
+    found = claims.renewal_leases(app, TODAY)
+    assert found is not None and found[0] == max(ends[i] for i in long) and 0 < found[1] <= 600
+    earlier = claims.renewal_leases(app, TODAY, ending_by=found[0] - timedelta(seconds=1))
+    assert earlier is not None and earlier[0] == max(ends[i] for i in short) and 0 < earlier[1] <= 60
+    assert claims.renewal_leases(app, TODAY, ending_by=earlier[0] - timedelta(seconds=1)) is None
+    assert claims.renewal_leases(app, TODAY - timedelta(days=1)) is None  # not due that day
+    claims.release_renewals(app, short + long)
+    assert claims.renewal_leases(app, TODAY) is None
