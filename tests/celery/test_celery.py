@@ -222,9 +222,9 @@ def test_a_worker_killed_mid_batch_and_mid_webhook(world: dict[str, Any], worker
     runs = tmp_path / "runs.jsonl"
     env = celery_env(
         world, broker, PAYPROC_CELERY_RUNS=str(runs),
-        # one chain of batches of 5 charged 2 at a time, 300 ms a request: a batch takes a while
+        # one chain of batches of 5 charged 2 at a time, 400 ms a request: the kill lands mid-batch
         PAYPROC_CELERY_PARALLEL="1", PAYPROC_CELERY_BATCH="5", PAYPROC_CELERY_CONCURRENCY="2",
-        PAYPROC_CELERY_LATENCY_MS="300",
+        PAYPROC_CELERY_LATENCY_MS="400",
         # shortened: the renewal lease (5 minutes), the charge lease (2), Redis's visibility timeout (an hour)
         PAYPROC_CELERY_LEASE="4", PAYPROC_CELERY_CHARGE_LEASE="2", PAYPROC_CELERY_VISIBILITY_TIMEOUT="6")
     url, queue = env["PAYPROC_CELERY_BROKER"], env["PAYPROC_CELERY_QUEUE"]
