@@ -48,10 +48,15 @@ def start_workers(world: dict[str, Any], n: int, command: str = "renewals", **op
     for worker in workers:
         assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
     for worker in workers:
-        assert worker.stdin is not None
-        worker.stdin.write("go\n")
-        worker.stdin.flush()
+        go(worker)
     return workers
+
+
+def go(worker: subprocess.Popen[str]) -> None:
+    """Tell a worker started with ``wait_go`` (and ready) to start working."""
+    assert worker.stdin is not None
+    worker.stdin.write("go\n")
+    worker.stdin.flush()
 
 
 def start_worker(world: dict[str, Any], command: str = "renewals", **options: Any) -> subprocess.Popen[str]:
@@ -87,16 +92,20 @@ def test_three_processes_split_the_renewals_and_nobody_is_charged_twice(world: d
 
 def test_a_killed_workers_batch_is_charged_after_its_lease_and_nobody_twice(world: dict[str, Any]) -> None:
     ids = add_due(world, 40)
+    # Loaded before the kill, so that its run is done well within the dead
+    # batch's lease (8 s) even on a loaded machine; it starts on "go".
+    survivor = start_worker(world, wait_go="", concurrency=4, batch=5, lease=3)
     victim = start_worker(world, latency=200, concurrency=2, batch=10, lease=8, rate=10)
+    assert survivor.stdout is not None and survivor.stdout.readline().strip() == "ready"
     wait_until(lambda: len(charge_arrivals(world)) >= 3)  # it claimed a batch and is charging it
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     due, held = due_and_leased(world)
     assert held  # its claimed, unfinished renewals are still leased to it
 
-    # A worker started now takes everything else, but not the dead one's batch.
-    survivor = finish(start_worker(world, concurrency=4, batch=5, lease=3))
-    assert survivor["charged"] == len(due - held)
+    # Another worker takes everything else, but not the dead one's batch.
+    go(survivor)
+    assert finish(survivor)["charged"] == len(due - held)
     assert due_and_leased(world)[0] == held
 
     # Charges the dead worker had in flight keep the checkout's own lease
