@@ -225,27 +225,36 @@ def test_a_worker_killed_mid_batch_and_mid_webhook(world: dict[str, Any], worker
         # one chain of batches of 5 charged 2 at a time, 400 ms a request: the kill lands mid-batch
         PAYPROC_CELERY_PARALLEL="1", PAYPROC_CELERY_BATCH="5", PAYPROC_CELERY_CONCURRENCY="2",
         PAYPROC_CELERY_LATENCY_MS="400",
-        # shortened: the renewal lease (5 minutes), the charge lease (2), Redis's visibility timeout (an hour)
-        PAYPROC_CELERY_LEASE="4", PAYPROC_CELERY_CHARGE_LEASE="2", PAYPROC_CELERY_VISIBILITY_TIMEOUT="6")
+        # shortened, in the same order: the renewal lease (5 minutes) above the charge lease (2 minutes:
+        # a charge in flight at the kill is free again when the claim after the renewal lease comes),
+        # and Redis's visibility timeout (an hour) above both
+        PAYPROC_CELERY_LEASE="3", PAYPROC_CELERY_CHARGE_LEASE="1", PAYPROC_CELERY_VISIBILITY_TIMEOUT="8")
     url, queue = env["PAYPROC_CELERY_BROKER"], env["PAYPROC_CELERY_QUEUE"]
     app = world["app"]
     ids = add_due(world, 8)  # the batch the kill lands in, and one more
     hook_charge, charge_key = charge_with_answer_lost(world)
     celery, tasks = make_celery(url, queue)
-    client = TestClient(create_app(app, page=False, defer_webhooks=tasks.defer_webhook))
+    stored: list[Any] = []  # the deliveries the endpoint stored, sent to the task below
+    client = TestClient(create_app(app, page=False, defer_webhooks=stored.append))
     body, headers = succeeded_event(charge_key)
-    inbox_id = client.post("/webhooks/fake", content=body, headers=headers).json()["inbox_id"]  # queued for a task
+    assert client.post("/webhooks/fake", content=body, headers=headers).status_code == 202
+    (delivery,) = stored
     before = len(charge_arrivals(world))
     victim_name, survivor_name = f"victim-{queue}", f"survivor-{queue}"  # unique: remote control finds it by name
+    victim = workers.worker(env, victim_name)
+    workers.worker(env, survivor_name, queue=f"{queue}-idle")  # takes the test's queue once the victim is dead
+    wait_until(lambda: ready(runs, victim_name) and ready(runs, survivor_name))
 
+    inbox_id = delivery.inbox_id
     with app.db.engine.connect() as hold:
         # The inbox row locked: the webhook task applies the event, commits,
         # then waits here to mark the row processed.
         hold.execute(text("SELECT id FROM payproc_webhook_inbox WHERE id = :i FOR UPDATE"), {"i": inbox_id})
         holder = hold.scalar(text("SELECT pg_backend_pid()"))
-        victim = workers.worker(env, victim_name)
-        workers.worker(env, survivor_name, queue=f"{queue}-idle")  # takes the test's queue once the victim is dead
-        wait_until(lambda: ready(runs, victim_name) and ready(runs, survivor_name))
+        # Both tasks sent once both workers are up, so that none waits
+        # unacknowledged for long before the kill (on Redis, past the
+        # visibility timeout, a live worker would be given it a second time).
+        tasks.defer_webhook(delivery)
         tasks.start_renewals.apply_async(kwargs={"today": TODAY.isoformat()}, queue=queue)
         wait_until(lambda: blocked_by(app, holder) and len(charge_arrivals(world)) > before)
 
@@ -262,7 +271,7 @@ def test_a_worker_killed_mid_batch_and_mid_webhook(world: dict[str, Any], worker
 
     celery.control.add_consumer(queue, destination=[f"{survivor_name}@{socket.gethostname()}"], reply=True)
     wait_until(lambda: still_due(world) == 0 and inbox_processed(app, inbox_id))
-    workers.stop()
+    workers.stop(now=True)  # nothing is left to do; nothing runs while the checks read
 
     reruns = [run for run in task_runs(runs) if run.get("id") in (batch_run["id"], hook_run["id"])]
     assert {run["id"] for run in reruns if run["redelivered"]} == {batch_run["id"], hook_run["id"]}

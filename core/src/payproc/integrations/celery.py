@@ -45,9 +45,10 @@ below is delivered twice).
   it safe for the charges it had in flight, and the fan-out goes on from
   there. Like any run after a lease, it also takes renewals of the day that
   did not go through (declined, unknown) and whose lease has passed. A
-  charge the dead worker had in flight keeps its own lease (2 minutes,
-  :data:`payproc.flows.checkout.LEASE`); ``LEASE_SECONDS`` above that (300
-  by default) lets that claim finish it too.
+  charge the dead worker had in flight keeps its own lease (2 minutes from
+  when it was sent, :data:`payproc.flows.checkout.LEASE`); with
+  ``LEASE_SECONDS`` well above that (300 by default) that claim finishes
+  it too, else it waits for settle and the next start.
 
 Tasks take and return JSON-serializable values only (dates as ISO strings).
 """
