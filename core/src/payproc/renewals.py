@@ -39,13 +39,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 
 from . import claims
 from .claims import DueRenewal
-from .db.models import ChargeRow, ChargeState, Profile
+from .db.models import ChargeRow, ChargeState, Profile, table_of
 from .errors import (
     CardError,
     IntegrityMismatch,
@@ -114,7 +114,7 @@ def renewal_key(profile_id: int, due: date, attempt: int) -> str:
 due_renewals = claims.due_renewals
 
 
-_PROFILES = cast("Table", Profile.__table__)
+_PROFILES = table_of(Profile)
 #: Built once (every renewal runs it): the due date moves on only from the
 #: date this renewal charged for, so a rerun cannot advance it twice.
 _ADVANCE = (update(_PROFILES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    Table,
     UniqueConstraint,
     false,
 )
@@ -54,6 +55,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, int: BigInteger}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, typed (``__table__`` is a ``FromClause`` to type
+    checkers): for the Core statements the hot paths build once."""
+    return cast(Table, model.__table__)
 
 
 class State(str, enum.Enum):

@@ -8,12 +8,12 @@ from datetime import datetime, timezone
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Union, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.orm import Session
 
 from .. import ledger
-from ..db.models import ChargeRow, ChargeState, LedgerRow, Profile
+from ..db.models import ChargeRow, ChargeState, LedgerRow, Profile, table_of
 from ..errors import InvalidAmount, InvalidInput, InvalidStateTransition
 from ..money import format_money
 from ..types import ChargeRef, Distribution, Party, ProcessorKeys, Receipt
@@ -201,13 +201,13 @@ def record_success(
     return str(getattr(previous, "value", previous))
 
 
-_CHARGES = cast("Table", ChargeRow.__table__)
+_CHARGES = table_of(ChargeRow)
 #: ``UPDATE payproc_charge SET <the parameters' other keys> WHERE id AND state``
 _SUCCESS_FROM_STATE = update(_CHARGES).where(
     _CHARGES.c.id == bindparam("w_id"), _CHARGES.c.state == bindparam("w_state"))
 #: Core ``INSERT`` of ledger rows (an executemany of plain dicts, without
 #: the ORM's bulk-insert bookkeeping for rows nothing holds).
-_LEDGER_INSERT = insert(cast("Table", LedgerRow.__table__))
+_LEDGER_INSERT = insert(table_of(LedgerRow))
 
 
 def _update_from(session: Session, charge: ChargeRow, previous: Any, values: dict[str, Any]) -> bool:

@@ -20,13 +20,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..db.models import ChargeRow, ChargeState, Profile
+from ..db.models import ChargeRow, ChargeState, Profile, table_of
 from ..errors import (
     CardError,
     IntegrityMismatch,
@@ -208,7 +208,7 @@ def checkout(
                     descr=descr, stmt_descr=stmt_descr, return_url=return_url, off_session=off_session)
 
 
-_PROFILE_TABLE = cast("Table", Profile.__table__)
+_PROFILE_TABLE = table_of(Profile)
 #: Built once: SQLAlchemy caches its compiled form by the statement itself.
 #: Plain rows, not ORM objects: the checkout changes no profile through them.
 _PROFILES = select(_PROFILE_TABLE).where(_PROFILE_TABLE.c.slug.in_(bindparam("slugs", expanding=True)))

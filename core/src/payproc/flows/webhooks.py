@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..db.models import ChargeRow, ChargeState, WebhookEventRow
+from ..db.models import ChargeRow, ChargeState, WebhookEventRow, table_of
 from ..errors import CardError, IntegrityMismatch
 from ..types import ChargeStatus, EventType, PaymentResult, Receipt, WebhookEvent
 from . import _common as common
@@ -112,7 +112,7 @@ def _charge_named(app: FlowContext, session: Session, key: str, reference: str |
     return charge
 
 
-_EVENTS = cast("Table", WebhookEventRow.__table__)
+_EVENTS = table_of(WebhookEventRow)
 #: Built once: every successful checkout asks whether events wait for it.
 _ANY_PENDING = select(_EVENTS.c.id).where(
     _EVENTS.c.charge_processor_key == bindparam("key"), _EVENTS.c.applied.is_(False)).limit(1)
