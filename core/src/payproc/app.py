@@ -93,7 +93,7 @@ class Payproc:
             return to_party(profile, is_broker=slug == self.settings.BROKER)
 
     def party(self, slug: str) -> Party:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             profile = session.scalar(select(Profile).where(Profile.slug == slug))
             if profile is None:
                 raise LookupError(f"no profile {slug!r}")
@@ -128,7 +128,7 @@ class Payproc:
         return common.read_charge(self, charge_id)
 
     def list_charges(self, *, state: str | None = None, limit: int = 100) -> Sequence[ChargeRow]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             query = select(ChargeRow).order_by(ChargeRow.id.desc()).limit(limit)
             if state is not None:
                 query = query.where(ChargeRow.state == state)
@@ -216,10 +216,10 @@ class Payproc:
     # --- books ------------------------------------------------------------------
 
     def check_books(self) -> BooksReport:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return check_books(session)
 
     def balances(self) -> dict[tuple[str, str, str], int]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return balances(session)
 

@@ -61,7 +61,7 @@ def set_renewal(app: Payproc, customer: str, amount: int, currency: str, due: da
 
 def get_renewal(app: Payproc, customer: str) -> Renewal | None:
     """The renewal of ``customer``, or ``None`` when none is set."""
-    with app.db.transaction() as session:
+    with app.db.reading() as session:
         profile = get_profile(session, customer)
         if not profile.renewal_amount or not profile.renewal_currency or profile.renewal_due is None:
             return None

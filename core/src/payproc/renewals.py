@@ -186,12 +186,12 @@ def renew(app: Payproc, item: _Due) -> str:
     (:func:`_attempt_key`), so a renewal costs no look-up in the usual case."""
     if not item.has_card:
         return SKIPPED
-    outcome, charge = _charge(app, item, renewal_key(item.profile_id, item.due, item.attempt))
-    if charge is not None and charge.state == ChargeState.FAILED and not is_decline(charge.failure_code):
+    charge = _charge(app, item, renewal_key(item.profile_id, item.due, item.attempt))
+    if isinstance(charge, ChargeRow) and charge.state == ChargeState.FAILED and not is_decline(charge.failure_code):
         # an earlier run's charge under this key never reached the card: the next key of the chain
-        outcome, charge = _charge(app, item, _attempt_key(app, item))
-    if charge is None:
-        return outcome
+        charge = _charge(app, item, _attempt_key(app, item))
+    if not isinstance(charge, ChargeRow):
+        return charge  # the outcome of a checkout that raised
     if charge.state == ChargeState.DONE:
         _advance(app, item)
         return CHARGED
@@ -205,23 +205,23 @@ def renew(app: Payproc, item: _Due) -> str:
     return UNKNOWN  # pending at the processor, or another worker holds it
 
 
-def _charge(app: Payproc, item: _Due, key: str) -> tuple[str, ChargeRow | None]:
+def _charge(app: Payproc, item: _Due, key: str) -> ChargeRow | str:
     """The checkout under ``key``: the charge, or the outcome when it raised."""
     try:
-        return "", app.checkout(item.slug, item.amount, item.currency, None, idempotency_key=key,
-                                descr=f"Renewal due {item.due.isoformat()}", off_session=True)
+        return app.checkout(item.slug, item.amount, item.currency, None, idempotency_key=key,
+                            descr=f"Renewal due {item.due.isoformat()}", off_session=True)
     except CardError:
         _count_failure(app, item)
-        return DECLINED, None
+        return DECLINED
     except NoPaymentMethod:
-        return SKIPPED, None
+        return SKIPPED
     except OutcomeUnknown:
-        return UNKNOWN, None
+        return UNKNOWN
     except (ProcessorSetupError, ProcessorError, IntegrityMismatch, InvalidInput) as error:
         # Not the card's refusal: no attempt is counted; the failed charge's
         # code sends the next run to a new key (_attempt_key).
         LOGGER.error("renewal of %s: %s", item.slug, error)
-        return FAILED, None
+        return FAILED
 
 
 @contextmanager

@@ -3,8 +3,11 @@ payments safe on it.
 
 * SQLite: write transactions start with ``BEGIN IMMEDIATE``, so two writers
   never interleave read-then-write (the default deferred transactions can
-  both read a stale row and then one fails or, worse, both act). WAL journal
-  with ``synchronous=NORMAL``: a commit survives a crash of the application.
+  both read a stale row and then one fails or, worse, both act). Reads
+  (:meth:`Database.reading`) begin deferred: a snapshot that takes no lock,
+  so listing charges never waits for a checkout, nor needs write access to
+  the file. WAL journal with ``synchronous=NORMAL``: a commit survives a
+  crash of the application.
 * PostgreSQL (psycopg 3): rows are locked with ``SELECT … FOR UPDATE`` and a
   charge's processor key with a transaction-scoped advisory lock, so a webhook
   and the checkout that created the charge never miss each other.
@@ -25,6 +28,10 @@ from .models import Base, Profile
 
 __all__ = ["Database"]
 
+#: The execution option of the connections that only read (``BEGIN`` instead
+#: of ``BEGIN IMMEDIATE`` on SQLite).
+READING = "payproc_reading"
+
 
 def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
@@ -40,7 +47,7 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READING) else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -61,6 +68,9 @@ class Database:
         if self.is_sqlite:
             _sqlite_setup(self.engine)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        #: the same pool, for connections that only read (see :meth:`reading`)
+        self.reading_engine = self.engine.execution_options(**{READING: True})
+        self._reading_sessionmaker = sessionmaker(self.reading_engine, expire_on_commit=False)
         #: set once the schema is known to match the installed code (first use)
         self.schema_checked = False
 
@@ -76,6 +86,19 @@ class Database:
         if not self.schema_checked:
             self.check_schema()
         with self.sessionmaker() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only (the charges list, the books, the
+        schema check). On SQLite its transaction begins deferred, a snapshot
+        that takes no lock: it neither waits for nor blocks a checkout
+        holding the write lock, and works on a file opened read-only. Never
+        write in it: a write would have to upgrade the lock mid-transaction,
+        which is what ``BEGIN IMMEDIATE`` is there to avoid."""
+        if not self.schema_checked:
+            self.check_schema()
+        with self._reading_sessionmaker() as session, session.begin():
             yield session
 
     def lock_key(self, session: Session, key: str) -> None:

@@ -219,12 +219,12 @@ def verify(database: Database) -> SchemaState | None:
     what to run, instead of a SQL error later. Newer (a newer payproc
     upgraded it, e.g. during a rolling deploy): a warning, and the state."""
     try:
-        with database.engine.connect() as connection:
+        with database.reading_engine.connect() as connection:
             if _versions(connection, VERSION_TABLE) == [head()]:
                 return None
     except DBAPIError:
         pass  # no payproc version table: 0.1, empty, or an application's environment
-    with database.engine.connect() as connection:
+    with database.reading_engine.connect() as connection:
         state = schema_state(connection)
     problem = state.problem()
     if problem is None:
@@ -337,7 +337,7 @@ def downgrade(database: Database, revision: str) -> SchemaState:
 
 def current(database: Database) -> SchemaState:
     """Where ``database`` stands (no change)."""
-    with database.engine.connect() as connection:
+    with database.reading_engine.connect() as connection:
         return schema_state(connection)
 
 

@@ -55,7 +55,7 @@ def to_party(profile: ProfileFields, *, is_broker: bool = False) -> Party:
 
 def read_charge(app: FlowContext, charge_id: int) -> ChargeRow:
     """The charge ``charge_id`` as stored now (``LookupError`` if none)."""
-    with app.db.transaction() as session:
+    with app.db.reading() as session:
         charge = session.get(ChargeRow, charge_id)
         if charge is None:
             raise LookupError(f"no charge {charge_id}")

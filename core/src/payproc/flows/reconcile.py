@@ -84,7 +84,7 @@ def reconcile(app: FlowContext, since: datetime, until: datetime) -> ReconcileRe
     if since >= until:
         raise InvalidInput(f"since ({since:%Y-%m-%d %H:%M}) must be before until ({until:%Y-%m-%d %H:%M})")
     report = ReconcileReport(since, until)
-    with app.db.transaction() as session:
+    with app.db.reading() as session:
         charges: Sequence[ChargeRow] = session.scalars(select(ChargeRow).where(
             ChargeRow.created_at >= since, ChargeRow.created_at < until).order_by(ChargeRow.id)).all()
         pending = {charge_id: amount for charge_id, amount in session.execute(
@@ -118,7 +118,7 @@ def reconcile(app: FlowContext, since: datetime, until: datetime) -> ReconcileRe
 
 
 def _compare(app: FlowContext, report: ReconcileReport, charge: ChargeRow, in_flight: int) -> None:
-    with app.db.transaction() as session:
+    with app.db.reading() as session:
         customer, provider, broker, _roles = common.charge_parties(app, session, charge)
     try:
         info: ChargeInfo = app.backend.call("retrieve_charge", charge=common.charge_ref(charge, customer, provider,

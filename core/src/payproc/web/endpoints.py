@@ -90,7 +90,7 @@ class Endpoints:
         return str(request.url_for("payproc-return", key=key))
 
     def _charge_by_key(self, key: str) -> dict[str, Any] | None:
-        with self.app.db.transaction() as session:
+        with self.app.db.reading() as session:
             charge = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
             return serialize.charge_json(charge) if charge is not None else None
 
@@ -242,7 +242,7 @@ class Endpoints:
         state = request.query_params.get("state")
 
         def query() -> list[dict[str, Any]]:
-            with self.app.db.transaction() as session:
+            with self.app.db.reading() as session:
                 statement = select(ChargeRow).order_by(ChargeRow.id.desc()).limit(100)
                 if customer:
                     statement = statement.join(Profile, Profile.id == ChargeRow.customer_id).where(
@@ -289,7 +289,7 @@ class Endpoints:
         and the latest double-entry rows."""
 
         def read() -> dict[str, Any]:
-            with self.app.db.transaction() as session:
+            with self.app.db.reading() as session:
                 entries = serialize.ledger_entries(session, self.ledger_limit)
             return {**serialize.books_json(self.app.check_books(), self.app.balances()), "entries": entries}
 
