@@ -308,13 +308,14 @@ def test_a_database_path_that_is_no_sqlite_database_is_one_line(workdir, kind):
         target.mkdir()
         message = ("the database payproc.sqlite3 is a directory, not a SQLite file: set DATABASE_URL "
                    "(PAYPROC_DATABASE_URL, --database-url) to a file's path")
+        problem = f"database: {message}"
     else:
         target.write_bytes(b"my notes, not a database\n")
-        message = "cannot use the database: file is not a database"
+        message = problem = "database sqlite:///payproc.sqlite3: file is not a database"  # names the file
     before = files(workdir)
     one_error_line(run("charges", cwd=workdir), message)
     checked = run("check", cwd=workdir, env={"PAYPROC_PROCESSOR__WEBHOOK_SECRET": "whsec_check"})
-    assert checked.returncode == 1 and checked.stdout.endswith(f"problem: database: {message}\n1 problem(s)\n")
+    assert checked.returncode == 1 and checked.stdout.endswith(f"problem: {problem}\n1 problem(s)\n")
     assert files(workdir) == before
 
 

@@ -139,20 +139,22 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _check_database(url: str) -> list[str]:
     """The database part of ``payproc check``: there, reachable, and its
     schema at the installed code's head revision (else: what to run)."""
-    from .cli_errors import check_sqlite_file, explain
+    from .cli_errors import check_sqlite_file, database_errors, explain
 
     try:
         from .db import Database, migrate
 
         check_sqlite_file(url)  # before connecting: opening a missing SQLite file creates it
         database = Database(url)
-        state = migrate.current(database)
+        with database_errors(url):
+            state = migrate.current(database)
         print(f"database: {database.engine.url.render_as_string(hide_password=True)} "
               f"(schema {state.current or '-'}, installed payproc expects {state.head})")
         problem = state.problem()
         return [problem] if problem else []
     except Exception as error:
-        return [f"database: {explain(error)}"]
+        message = explain(error)
+        return [message if message.startswith("database ") else f"database: {message}"]
 
 
 def cmd_db(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ mistake writes nothing (not even an empty SQLite file)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,8 +16,8 @@ from .errors import ConfigurationError, PayprocError
 if TYPE_CHECKING:
     from .db import Database
 
-__all__ = ["DEBUG_ENV", "check_sqlite_directory", "check_sqlite_file", "debug_requested", "explain", "require_database",
-           "sqlite_path"]
+__all__ = ["DEBUG_ENV", "check_sqlite_directory", "check_sqlite_file", "database_errors", "debug_requested", "explain",
+           "require_database", "sqlite_path"]
 
 #: Set to 1 to see the traceback of any error (same as ``payproc --debug``).
 DEBUG_ENV = "PAYPROC_DEBUG"
@@ -97,6 +99,24 @@ def check_sqlite_file(url: str) -> None:
         raise ConfigurationError(f"there is no database at {path.resolve()}: run `payproc db init` first")
 
 
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """A database that cannot be reached, refuses, or is no database: one
+    line that names it (password hidden), so the user knows which file or
+    server to look at."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        yield
+    except DBAPIError as error:
+        reason = str(error.orig if error.orig is not None else error).strip().splitlines()[0]
+        raise ConfigurationError(f"database {shown}: {reason}") from error
+    except ModuleNotFoundError as error:  # the URL's driver (psycopg: pip install 'payproc[postgres]')
+        raise ConfigurationError(f"database {shown}: its driver is not installed ({error})") from error
+
+
 def require_database(database: Database) -> None:
     """The database exists and has payproc's tables at the installed
     revision, checked without creating anything. The schema check is the one
@@ -105,4 +125,5 @@ def require_database(database: Database) -> None:
     here so that the command fails before it starts; the command's own first
     transaction then skips it."""
     check_sqlite_file(database.url)
-    database.check_schema()
+    with database_errors(database.url):
+        database.check_schema()

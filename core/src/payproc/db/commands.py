@@ -9,13 +9,11 @@ a non-zero exit. Alembic is imported by the commands that need it only.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
-from ..errors import ConfigurationError
+from ..cli_errors import database_errors
 from ..settings import Settings
 from . import migrate
 from .engine import Database
@@ -31,19 +29,6 @@ def _revision(state: migrate.SchemaState) -> str:
     if state.empty:
         return "empty"
     return state.current or "payproc 0.1 (no revision)"
-
-
-@contextmanager
-def _database_errors(url: str) -> Iterator[None]:
-    """A database that cannot be reached (or refuses): one line, no traceback."""
-    shown = make_url(url).render_as_string(hide_password=True)
-    try:
-        yield
-    except DBAPIError as error:
-        reason = str(error.orig if error.orig is not None else error).strip().splitlines()[0]
-        raise ConfigurationError(f"database {shown}: {reason}") from error
-    except ModuleNotFoundError as error:  # the URL's driver (psycopg: pip install 'payproc[postgres]')
-        raise ConfigurationError(f"database {shown}: its driver is not installed ({error})") from error
 
 
 def db_init(settings: Settings, args: argparse.Namespace) -> int:
@@ -119,5 +104,5 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """Run ``payproc db <args.action>``."""
-    with _database_errors(settings.DATABASE_URL):
+    with database_errors(settings.DATABASE_URL):
         return COMMANDS[args.action](settings, args)
