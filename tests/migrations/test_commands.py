@@ -98,6 +98,33 @@ def test_an_unknown_revision_is_one_line(db_url: str, capsys: pytest.CaptureFixt
     assert code == 2 and "no_such_revision" in line and "`payproc db history` lists payproc's revisions" in line
 
 
+@pytest.mark.parametrize(("argv", "expected"), [
+    (("downgrade", "-9"), "cannot downgrade -9: the database is at {head}, and fewer than 9 revision(s) lie below it"),
+    (("upgrade", "+2"), "cannot upgrade +2: the database is at {head}, and fewer than 2 revision(s) lie above it"),
+])
+def test_a_revision_out_of_reach_is_one_line_in_payprocs_words(db_url: str, capsys: pytest.CaptureFixture[str],
+                                                                argv: tuple[str, str], expected: str) -> None:
+    assert payproc(capsys, "db", "init", "--database-url", db_url)[0] == 0
+    schema = fingerprint(Database(db_url).engine)
+    code, _, err = payproc(capsys, "db", *argv, "--database-url", db_url)
+    line = one_line_error(err)
+    assert code == 2 and expected.format(head=migrate.head()) in line and "payproc db history" in line
+    assert fingerprint(Database(db_url).engine) == schema
+
+
+def test_a_revision_the_other_way_names_the_command_that_goes_there(db_url: str,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert payproc(capsys, "db", "init", "--database-url", db_url)[0] == 0
+    assert payproc(capsys, "db", "downgrade", "-1", "--database-url", db_url)[0] == 0
+    below = migrate.current(Database(db_url)).current
+    schema = fingerprint(Database(db_url).engine)
+    code, _, err = payproc(capsys, "db", "downgrade", migrate.head(), "--database-url", db_url)
+    assert code == 2 and one_line_error(err) == (
+        f"payproc: error: cannot downgrade to {migrate.head()}: the database is at {below}, and "
+        "`payproc db downgrade` only goes down (`payproc db upgrade` goes the other way)")
+    assert fingerprint(Database(db_url).engine) == schema
+
+
 def test_downgrading_to_the_current_revision_says_nothing_to_do(db_url: str,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     assert payproc(capsys, "db", "init", "--database-url", db_url)[0] == 0

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -310,7 +311,7 @@ def upgrade(database: Database, revision: str = "head", *, replay: bool = False,
             return state
         from alembic import command
 
-        with _alembic_errors():
+        with _alembic_errors("upgrade", state.current):
             command.upgrade(alembic_config(connection), revision)
         return state
 
@@ -330,7 +331,7 @@ def downgrade(database: Database, revision: str) -> SchemaState:
                                      "(`payproc db upgrade` puts it under them)")
         from alembic import command
 
-        with _alembic_errors():
+        with _alembic_errors("downgrade", state.current):
             command.downgrade(alembic_config(connection), revision)
         return state
 
@@ -342,16 +343,31 @@ def current(database: Database) -> SchemaState:
 
 
 @contextmanager
-def _alembic_errors() -> Iterator[None]:
-    """Alembic's errors about revisions (unknown, not reachable) as payproc's one-line ones."""
+def _alembic_errors(command: str, current: str | None) -> Iterator[None]:
+    """Alembic's errors about revisions (unknown, out of reach, the wrong
+    way) as payproc's one-line ones, in the words of ``payproc db
+    {command}`` and with the revision the database is at."""
     from alembic.script.revision import ResolutionError, RevisionError
     from alembic.util import CommandError
 
+    history = "`payproc db history` lists payproc's revisions"
+    at = current or "no revision"
     try:
         yield
     except (CommandError, RevisionError) as error:
         message = str(error).strip().splitlines()[0]
-        if isinstance(error, ResolutionError) or (
+        relative = re.match(r"Relative revision ([+-]?\d+) didn't produce (\d+) migrations", message)
+        wrong_way = re.match(r"Destination (\S+) is not a valid (?:downgrade|upgrade) target", message)
+        if relative:
+            where = "below" if command == "downgrade" else "above"
+            message = (f"cannot {command} {relative[1]}: the database is at {at}, and fewer than "
+                       f"{relative[2]} revision(s) lie {where} it ({history})")
+        elif wrong_way:
+            other = "upgrade" if command == "downgrade" else "downgrade"
+            message = (f"cannot {command} to {wrong_way[1]}: the database is at {at}, and "
+                       f"`payproc db {command}` only goes {'down' if command == 'downgrade' else 'up'} "
+                       f"(`payproc db {other}` goes the other way)")
+        elif isinstance(error, ResolutionError) or (
                 isinstance(error.__cause__, ResolutionError) and "Can't locate revision" in message):
-            message += " (`payproc db history` lists payproc's revisions)"
+            message += f" ({history})"
         raise ConfigurationError(message) from error
