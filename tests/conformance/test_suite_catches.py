@@ -84,20 +84,20 @@ def test_the_fake_passes_the_whole_suite(tmp_path: Path) -> None:
 
 def test_declaring_a_capability_the_backend_lacks_fails(tmp_path: Path) -> None:
     result = run_suite(tmp_path, "broken_backends:NoTransfers", "TestCapabilities", "TestTransfers")
-    result.assert_outcomes(failed=4, passed=3)
+    result.assert_outcomes(failed=4, passed=4)
     result.assert_line("*declares capabilities it does not implement*create_transfer*")
 
 
 def test_undeclared_capabilities_skip_with_the_backends_reason(tmp_path: Path) -> None:
     result = run_suite(tmp_path, "broken_backends:NoTransfers", "TestCapabilities", "TestTransfers",
                        undeclared=("create_transfer", "reconcile_transfers"))
-    result.assert_outcomes(passed=4, skipped=3)
+    result.assert_outcomes(passed=5, skipped=3)
     result.assert_line("*does not declare create_transfer (this processor has no payouts API)*")
 
 
 def test_implementing_an_undeclared_hook_fails(tmp_path: Path) -> None:
     result = run_suite(tmp_path, "fake", "TestCapabilities", undeclared=("refund_charge",))
-    result.assert_outcomes(failed=1, passed=3)
+    result.assert_outcomes(failed=1, passed=4)
     result.assert_line("*implements hooks it does not declare*refund_charge*")
 
 
@@ -131,6 +131,15 @@ def test_harness_limitations_skip_with_their_reason(tmp_path: Path) -> None:
                        extra="\nHarness.limitations = {'stale_webhook': 'this processor signs no timestamp'}\n")
     result.assert_outcomes(skipped=1)
     result.assert_line("*cannot stage stale_webhook: this processor signs no timestamp*")
+
+
+def test_a_misspelt_limitation_fails_naming_the_closest_feature(tmp_path: Path) -> None:
+    """A typo in ``limitations`` would stage nothing and skip nothing: the
+    suite says which name is unknown and which one was meant."""
+    result = run_suite(tmp_path, "fake", "TestCapabilities",
+                       extra="\nHarness.limitations = {'stale_webhooks': 'this processor signs no timestamp'}\n")
+    result.assert_outcomes(failed=1, passed=4)
+    result.assert_line("*limitations name unknown features: 'stale_webhooks' (did you mean 'stale_webhook'?)*")
 
 
 def test_unknown_features_are_refused() -> None:

@@ -16,7 +16,8 @@ Besides the required members below, a harness may define:
     What the harness or the processor's test server cannot simulate, each
     with the reason, from :data:`payproc.testing.requirements.FEATURES`
     (``{"stale_webhook": "Razorpay signs no timestamp"}``). Tests that need
-    it skip with that reason. A limitation is about the *test set-up*; what
+    it skip with that reason; a name that is not a feature fails the suite
+    (a misspelt limitation would otherwise skip nothing, silently). A limitation is about the *test set-up*; what
     the *backend* does not do is said by leaving the hook out of
     ``capabilities``.
 ``complete_pending()``

@@ -1,6 +1,7 @@
 """A backend's declared capabilities are exactly its hookimpls (Omnipay's
 "supports X implies X works", checked from both sides): declaring a hook it
-lacks, or hiding one it has, fails."""
+lacks, or hiding one it has, fails. The harness's ``limitations`` name known
+features: a misspelt one would skip nothing and say nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ...backend import backend_capabilities
 from ...discovery import load_backend_class
 from ...errors import NotSupportedError
 from ...hookspecs import BACKEND_HOOKS
+from ..requirements import FEATURES
 
 __all__ = ["TestCapabilities"]
 
@@ -43,6 +45,20 @@ class TestCapabilities:
         implemented = set(reasons) & backend_capabilities(cls)
         assert not implemented, f"'unsupported' lists hooks the backend implements: {sorted(implemented)}"
         assert all(isinstance(why, str) and why.strip() for why in reasons.values()), "every reason must be a sentence"
+
+    def test_limitations_name_known_features(self, payproc_harness: Any) -> None:
+        import difflib
+
+        limitations = getattr(payproc_harness, "limitations", None) or {}
+        problems = []
+        for feature in sorted(set(limitations) - set(FEATURES)):
+            close = difflib.get_close_matches(feature, list(FEATURES), n=1)
+            problems.append(f"{feature!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        assert not problems, (
+            f"the harness's limitations name unknown features: {', '.join(problems)}; "
+            f"known: {', '.join(sorted(FEATURES))}")
+        unexplained = sorted(name for name, why in limitations.items() if not (isinstance(why, str) and why.strip()))
+        assert not unexplained, f"every limitation needs its reason (a sentence): {unexplained}"
 
     def test_contract_range_accepts_this_core(self, payproc_harness: Any) -> None:
         cls, _entry = load_backend_class(payproc_harness.backend)
