@@ -3,10 +3,12 @@ the conformance suite as generated."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,6 +62,37 @@ def test_generated_redirect_backend_passes_the_suite(tmp_path: Path) -> None:
     result = _run_generated(root, tmp_path)
     assert "cannot stage customer_action" not in result.stdout, "the redirect template stages customer action"
     assert "does not declare complete_payment" not in result.stdout
+
+
+def _generated_class(root: Path, name: str) -> type[Any]:
+    """Import a generated backend class in this process (no install: its
+    ``src`` on the path for the import, then forgotten)."""
+    package = names_for(name)["package"]
+    sys.path.insert(0, str(root / "src"))
+    try:
+        module = importlib.import_module(f"{package}.backend")
+        cls: type[Any] = getattr(module, names_for(name)["Class"])
+    finally:
+        sys.path.remove(str(root / "src"))
+        for loaded in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+            del sys.modules[loaded]
+    return cls
+
+
+@pytest.mark.parametrize("redirect", [False, True], ids=["token", "redirect"])
+def test_every_hook_a_generated_backend_lacks_has_its_reason(tmp_path: Path, redirect: bool) -> None:
+    """The guide: a hook you do not write is absent and listed in
+    ``unsupported`` with the reason, which ``payproc backends`` and the
+    suite's skips show. Both templates do so for every hook they lack."""
+    from payproc.backend import backend_capabilities
+    from payproc.hookspecs import BACKEND_HOOKS
+
+    name = f"kit_reasons_{'redirect' if redirect else 'token'}"
+    cls = _generated_class(create_backend(name, tmp_path, redirect=redirect), name)
+    lacking = [hook for hook in BACKEND_HOOKS if hook not in backend_capabilities(cls)]
+    assert lacking, "the template writes every hook?"
+    assert [hook for hook in lacking if not str(cls.unsupported.get(hook, "")).strip()] == []
+    assert set(cls.unsupported) == set(lacking)
 
 
 def test_names_are_checked(tmp_path: Path) -> None:

@@ -106,3 +106,23 @@ def test_the_harness_table_names_every_optional_member():
     guide = text("docs/writing-a-backend.md")
     missing = [name for name in optional if f"| `{name}" not in guide]
     assert missing == []
+
+
+def test_the_paypal_example_lists_every_hook_it_lacks_with_the_reason(monkeypatch):
+    """Its README: what is not written is listed in the class's
+    ``unsupported`` with the reason (so ``payproc backends`` and the suite's
+    skips say why), as the guide asks of every hook a backend lacks."""
+    from payproc.backend import backend_capabilities
+    from payproc.hookspecs import BACKEND_HOOKS
+
+    assert "Not written (listed in the class's `unsupported` with the reason)" in text(
+        "examples/payproc-paypal/README.md").replace("\n", " ")
+    monkeypatch.syspath_prepend(str(ROOT / "examples" / "payproc-paypal" / "src"))
+    try:
+        from payproc_paypal.backend import PayPalBackend
+    finally:
+        for name in [name for name in sys.modules if name.startswith("payproc_paypal")]:
+            del sys.modules[name]
+    lacking = {hook for hook in BACKEND_HOOKS if hook not in backend_capabilities(PayPalBackend)}
+    assert set(PayPalBackend.unsupported) == lacking
+    assert all(reason.strip() for reason in PayPalBackend.unsupported.values())

@@ -116,6 +116,14 @@ class PayPalBackend:
         "get_authorize_url": "PayPal partner onboarding is not written",
         "get_deauthorize_url": "PayPal partner onboarding is not written",
         "list_customers": "not written",
+        "dispute_fee": "not written yet (PayPal's dispute fee)",
+        "prorate_transfer": "PayPal Payouts is not written",
+        "capture_charge": "orders are created with intent CAPTURE and captured on the return: nothing is "
+                          "authorized first",
+        "retrieve_refund": "not written yet: a refund whose answer was lost stays unsettled",
+        "retrieve_transfer": "PayPal Payouts is not written",
+        "list_payments": "not written yet (PayPal's transaction search)",
+        "minimum_amount": "not written yet",
     }
 
     def __init__(self) -> None:
