@@ -102,3 +102,17 @@ def test_names_are_checked(tmp_path: Path) -> None:
     create_backend("acme", tmp_path)
     with pytest.raises(FileExistsError):
         create_backend("acme", tmp_path)
+
+
+def test_a_destination_that_does_not_exist_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``payproc new-backend acme --dest typo/`` says so in one line and
+    creates nothing (no stray directory tree)."""
+    from payproc.cli import main
+
+    missing = tmp_path / "no" / "such"
+    with pytest.raises(InvalidInput, match="is not an existing directory"):
+        create_backend("acme", missing)
+    assert main(["new-backend", "acme", "--dest", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("payproc: error: destination ") and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -399,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--database-url")
     new = add("new-backend", cmd_new_backend, "create a new backend distribution from the template")
     new.add_argument("name")
-    new.add_argument("--dest", default=".")
+    new.add_argument("--dest", default=".", help="an existing directory to create payproc-NAME in (default: .)")
     new.add_argument("--redirect", action="store_true",
                      help="a redirect processor (approval on its page, capture on the return, "
                           "webhooks verified by its API), modelled on PayPal Orders v2")

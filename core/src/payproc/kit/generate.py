@@ -100,11 +100,14 @@ def _walk(node: Traversable, relative: Path) -> list[tuple[Path, Traversable]]:
 
 def create_backend(name: str, dest: Path, *, redirect: bool = False) -> Path:
     """Write the distribution ``payproc-<name>`` into ``dest`` and return its
-    directory. Refuses to overwrite an existing directory. ``redirect``:
+    directory. Refuses to overwrite an existing directory, and a ``dest``
+    that is not an existing directory. ``redirect``:
     the redirect-processor template (an order approved on the processor's
     page, captured on the return; webhooks verified by the processor's API),
     modelled on PayPal Orders v2."""
     names = names_for(name)
+    if not Path(dest).is_dir():  # a mistyped --dest must not become a new directory tree
+        raise InvalidInput(f"destination {dest} is not an existing directory: create it first, or choose another")
     names["unwritten_hooks"], names["unsupported"] = _unwritten_hooks()
     root = Path(dest) / names["distribution"]
     if root.exists():
