@@ -405,10 +405,19 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=ANY_PYTHON, tags=["checks"])
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the core's public API (the ``payproc`` package)."""
+    """mypy --strict on the core's public API (the ``payproc`` package) and on
+    the backends the kit generates."""
     # pytest: payproc.testing (the conformance suite) is part of the public API.
-    session.install(MYPY, "pytest>=7.4", f"payproc[postgres,web] @ {Path(build_wheel(session, CORE)).as_uri()}")
+    session.install(MYPY, "pytest>=7.4", "httpx>=0.25", f"payproc[postgres,web] @ {Path(build_wheel(session, CORE)).as_uri()}")
     session.run("mypy", *session.posargs)
+    # What `payproc new-backend` writes (both templates) type-checks as strictly: it ships py.typed.
+    kit = Path(session.create_tmp()).resolve() / "kit"
+    shutil.rmtree(kit, ignore_errors=True)
+    kit.mkdir(parents=True)
+    session.run("python", "-c", "import sys; from payproc.kit import create_backend; "
+                "create_backend('acme', sys.argv[1]); create_backend('acme_redirect', sys.argv[1], redirect=True)",
+                str(kit))
+    session.run("mypy", "--strict", str(kit / "payproc-acme" / "src"), str(kit / "payproc-acme-redirect" / "src"))
 
 
 @nox.session(python=ANY_PYTHON, tags=["checks"])
