@@ -126,3 +126,40 @@ def test_the_paypal_example_lists_every_hook_it_lacks_with_the_reason(monkeypatc
     lacking = {hook for hook in BACKEND_HOOKS if hook not in backend_capabilities(PayPalBackend)}
     assert set(PayPalBackend.unsupported) == lacking
     assert all(reason.strip() for reason in PayPalBackend.unsupported.values())
+
+
+def test_the_readme_names_the_hooks_contract_1_1_added():
+    """The README's 1.1 paragraph lists exactly ``HOOKS_ADDED_IN_1_1`` (the
+    hooks a 1.0 backend, still loaded, does not have), and the contract
+    version it states is the core's."""
+    from payproc._version import CONTRACT_VERSION
+    from payproc.hookspecs import BACKEND_HOOKS, HOOKS_ADDED_IN_1_1
+
+    section = text("README.md").split("## Writing a backend", 1)[1].split("\n## ", 1)[0]
+    paragraph = section[section.index("This core speaks contract"):]
+    assert f"This core speaks contract **{CONTRACT_VERSION}**" in paragraph
+    named = [name for name in re.findall(r"`(\w+)`", paragraph) if name in BACKEND_HOOKS]
+    assert sorted(named) == sorted(HOOKS_ADDED_IN_1_1)
+    assert "payproc.hookspecs.HOOKS_ADDED_IN_1_1" in paragraph
+
+
+def test_the_harness_table_uses_the_protocols_parameter_names():
+    """Each harness method in the guide's table is written with the
+    parameter names the protocol (or, for an optional member, the harness
+    module's documentation) gives it."""
+    import inspect
+
+    from payproc.testing import harness
+
+    documented = {name: args for name, args in re.findall(r"^``(\w+)\(([^)]*)\)", harness.__doc__ or "", re.MULTILINE)}
+    rows = re.findall(r"^\| `(\w+)\(([^)]*)\)`", text("docs/writing-a-backend.md"), flags=re.MULTILINE)
+    assert len(rows) >= 8
+    for name, args in rows:
+        shown = [arg.strip().rstrip("=").split("=")[0] for arg in args.split(",") if arg.strip()]
+        method = getattr(harness.BackendHarness, name, None)
+        if method is not None:
+            expected = [p for p in inspect.signature(method).parameters if p != "self"]
+        else:
+            assert name in documented, f"{name}() is neither in the protocol nor in the harness module's docstring"
+            expected = [arg.strip().split("=")[0] for arg in documented[name].split(",") if arg.strip() not in ("", "*")]
+        assert shown == expected, (name, shown, expected)
