@@ -163,3 +163,23 @@ def test_the_harness_table_uses_the_protocols_parameter_names():
             assert name in documented, f"{name}() is neither in the protocol nor in the harness module's docstring"
             expected = [arg.strip().split("=")[0] for arg in documented[name].split(",") if arg.strip() not in ("", "*")]
         assert shown == expected, (name, shown, expected)
+
+
+def test_the_template_file_table_matches_what_new_backend_writes(tmp_path):
+    """Every file the guide's table names is generated, and the pyproject
+    holds the entry point it quotes in group ``payproc.backends``."""
+    from payproc.kit import create_backend
+
+    guide = text("docs/writing-a-backend.md")
+    table = guide[guide.index("| file | what it is |"):].split("\n\n", 1)[0]
+    files = [name for row in re.findall(r"^\| (`[^|]+`) \|", table, flags=re.MULTILINE)
+             for name in re.findall(r"`([^`]+)`", row)]
+    assert len(files) >= 8
+    root = create_backend("acme", tmp_path)
+    assert [name for name in files if not (root / name).is_file()] == []
+    entry = re.search(r"the entry point `(\w+) = \"([\w.:]+)\"` in group `([\w.]+)`", table)
+    assert entry is not None
+    pyproject = (root / "pyproject.toml").read_text()
+    assert 'name = "payproc-acme"' in pyproject
+    assert f'[project.entry-points."{entry.group(3)}"]\n{entry.group(1)} = "{entry.group(2)}"' in pyproject
+    assert (root / "tests" / "test_acme_conformance.py").read_text().count("from payproc.testing.suite import *") == 1
