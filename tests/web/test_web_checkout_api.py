@@ -207,3 +207,37 @@ def test_customer_comes_from_the_resolver_not_the_body(payproc_app):
         assert [c["id"] for c in charges] == [answer.json()["id"]]
         assert client.get("/api/charges", params={"customer": "alice"}).json()["charges"] == []
         assert client.post("/api/checkout", json={"amount": 100, "currency": "usd"}).status_code == 400
+
+
+def test_without_customer_of_nobody_can_charge_or_replace_a_card_on_file(payproc_app):
+    """``payproc serve`` / ``create_app(app)``: the customer is whatever the
+    request posts, so the card on file is neither charged nor replaced from
+    the web: one clear 400, nothing charged, the saved card kept."""
+    from payproc.web import create_app
+    from starlette.testclient import TestClient
+
+    saved = payproc_app.update_card("alice", "tok_visa")
+    client = TestClient(create_app(payproc_app))
+    charge = client.post("/api/checkout", json={"customer": "alice", "amount": 99900, "currency": "usd"})
+    assert charge.status_code == 400
+    assert charge.json()["error"] == "no_token"
+    assert "'stripeToken'" in charge.json()["message"] and "customer_of" in charge.json()["message"]
+    keep = client.post("/api/checkout", json={"customer": "alice", "amount": 2000, "currency": "usd",
+                                              "stripeToken": "tok_visa", "remember_card": True})
+    assert (keep.status_code, keep.json()["error"]) == (400, "remember_card_refused")
+    assert charge_count(payproc_app) == 0 and fake_account(payproc_app).list_charges() == []
+    assert payproc_app.retrieve_card("alice") == saved
+    paid = client.post("/api/checkout", json={"customer": "alice", "amount": 2000, "currency": "usd",
+                                              "stripeToken": "tok_visa"})
+    assert paid.status_code == 200
+
+
+def test_with_customer_of_the_card_on_file_pays(payproc_app):
+    from payproc.web import create_app
+    from starlette.testclient import TestClient
+
+    payproc_app.update_card("alice", "tok_visa")
+    client = TestClient(create_app(payproc_app, customer_of=lambda request, fields: "alice"))
+    answer = client.post("/api/checkout", json={"amount": 2000, "currency": "usd"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["receipt"]["last4"] == "4242"

@@ -28,7 +28,8 @@ Who is paying is the application's business: pass ``customer_of`` (a
 function of the request returning a profile slug, typically from the
 session). Without it the customer is the posted ``customer`` field, and the
 card-on-file endpoint does not exist (anyone could read or delete anyone's
-card). The charges list, refunds and the ledger are back-office operations:
+card), nor does a checkout with the card on file (no token) or
+``remember_card`` (anyone could charge anyone's card, or replace it). The charges list, refunds and the ledger are back-office operations:
 they exist only with an ``authorize`` callable (see :mod:`payproc.web.auth`).
 ``demo=True`` (``payproc demo --web`` only) serves everything, unauthenticated,
 with ``default_customer``, and the demo page. Cross-site browser requests to
@@ -117,7 +118,8 @@ def create_app(
         # a fixed payer is the demo's convenience; in production it would charge one profile for everyone
         raise ValueError("default_customer is for demo=True; pass customer_of to say who pays")
     endpoints = Endpoints(payproc_app, customer_of=customer_of, default_customer=default_customer,
-                          default_currency=default_currency, trusted_origins=trusted_origins)
+                          default_currency=default_currency, trusted_origins=trusted_origins,
+                          card_on_file=customer_of is not None or demo)
     routes: list[Any] = [
         Route("/api/context", endpoints.context, methods=["GET", "POST"]),
         Route("/api/checkout", endpoints.checkout, methods=["POST"]),

@@ -47,8 +47,14 @@ class Endpoints:
     """The handlers, bound to one :class:`~payproc.Payproc`."""
 
     def __init__(self, app: Payproc, *, customer_of: CustomerResolver | None, default_customer: str | None,
-                 default_currency: str, trusted_origins: Collection[str] = (), ledger_limit: int = 50) -> None:
+                 default_currency: str, trusted_origins: Collection[str] = (), ledger_limit: int = 50,
+                 card_on_file: bool | None = None) -> None:
         self.app = app
+        #: Whether a checkout may use or keep the card on file: only when the
+        #: application says who pays (``customer_of``) or in the demo. Else the
+        #: customer is whatever the request posts, and anyone could charge
+        #: anyone's saved card, or replace it with their own.
+        self.card_on_file = customer_of is not None if card_on_file is None else card_on_file
         self.trusted_origins = frozenset(origin.rstrip("/") for origin in trusted_origins)
         self.customer_of = customer_of
         self.default_customer = default_customer
@@ -145,6 +151,16 @@ class Endpoints:
             token = fields.get(token_field)
             if token is not None and not isinstance(token, str):
                 raise InvalidInput(f"{token_field!r} must be a processor token string")
+            if not self.card_on_file and not token:
+                raise ApiError(400, "no_token",
+                               f"no processor token: it is expected in the {token_field!r} field of the POST body "
+                               "(the card on file is charged only when the application says who pays: "
+                               "create_app(..., customer_of=...))",
+                               token_field=token_field, received_fields=sorted(fields))
+            if not self.card_on_file and truthy(fields.get("remember_card")):
+                raise ApiError(400, "remember_card_refused",
+                               "remember_card needs create_app(..., customer_of=...): without it the customer "
+                               "is whatever the request posts; nothing was charged")
             key = str(fields.get("idempotency_key") or new_idempotency_key())
             browser_fields = {
                 name: value for name, value in fields.items()
