@@ -105,6 +105,43 @@ def test_a_misspelt_key_of_another_section_is_an_error_naming_the_closest(monkey
     assert (settings.RENEWALS.CONCURRENCY, settings.RETRIES.ATTEMPTS) == (4, 3)
 
 
+@pytest.mark.parametrize(("source", "message"), [
+    ("keyword", "DATABSE_URL is not a setting: did you mean 'DATABASE_URL'?"),
+    ("toml", "{toml}: DATABSE_URL is not a setting: did you mean 'DATABASE_URL'?; "
+             "{toml}: RENEWAL is not a setting: did you mean 'RENEWALS'?"),
+    ("env", "environment: PAYPROC_DATABSE_URL is not a setting: did you mean 'PAYPROC_DATABASE_URL'?"),
+    ("nested env", "environment: PAYPROC_PROCESOR__BACKEND is not a setting: "
+                   "did you mean 'PAYPROC_PROCESSOR__BACKEND'?"),
+    ("dotenv", ".env: PAYPROC_DATABSE_URL is not a setting: did you mean 'PAYPROC_DATABASE_URL'?"),
+])
+def test_a_misspelt_top_level_key_is_an_error_not_a_default(source, message, tmp_path, monkeypatch):
+    """``DATABSE_URL`` must not leave payproc on a fresh local SQLite file
+    (nor ``PROCESOR`` on the fake backend) without a word."""
+    values = {}
+    if source == "keyword":
+        values = {"DATABSE_URL": "postgresql://db/shop"}
+    elif source == "toml":
+        (tmp_path / "payproc.toml").write_text('DATABSE_URL = "postgresql://db/shop"\n[RENEWAL]\nCONCURRENCY = 2\n')
+    elif source == "env":
+        monkeypatch.setenv("PAYPROC_DATABSE_URL", "postgresql://db/shop")
+    elif source == "nested env":
+        monkeypatch.setenv("PAYPROC_PROCESOR__BACKEND", "stripe")
+    else:
+        (tmp_path / ".env").write_text("PAYPROC_DATABSE_URL=postgresql://db/shop\nOTHER_APP_SETTING=1\n")
+    with pytest.raises(ConfigurationError) as error:
+        load_settings(**values)
+    assert str(error.value) == message.format(toml=tmp_path / "payproc.toml")
+    assert not any(tmp_path.glob("*.sqlite3"))
+
+
+def test_other_payproc_variables_and_lower_case_toml_keys_are_fine(tmp_path, monkeypatch):
+    for name in ("PAYPROC_DEBUG", "PAYPROC_ADMIN_TOKEN", "PAYPROC_TEST_POSTGRES_URL", "PAYPROC_CELERY_BROKER"):
+        monkeypatch.setenv(name, "1")
+    (tmp_path / "payproc.toml").write_text('database_url = "sqlite:///toml.db"\n[renewals]\nconcurrency = 3\n')
+    settings = load_settings()
+    assert (settings.DATABASE_URL, settings.RENEWALS.CONCURRENCY) == ("sqlite:///toml.db", 3)
+
+
 def test_mode_is_passed_to_the_backend_as_given(monkeypatch):
     monkeypatch.setenv("PAYPROC_PROCESSOR__MODE", "FORWARD")
     assert load_settings().PROCESSOR.MODE == "FORWARD"  # the backend's model says what the name means

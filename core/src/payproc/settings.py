@@ -22,13 +22,15 @@ from __future__ import annotations
 import difflib
 import warnings
 from datetime import timedelta
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -185,14 +187,57 @@ class _UpperCaseSections(PydanticBaseSettingsSource):
         return self.inner.get_field_value(field, field_name)
 
     def __call__(self) -> dict[str, Any]:
+        if isinstance(self.inner, EnvSettingsSource):
+            where = ".env: " if isinstance(self.inner, DotEnvSettingsSource) else "environment: "
+            _refuse_misspelt_variables(self.inner.env_vars, where)
         return _upper_case_sections(self.inner())
 
 
 class _TomlFile(TomlConfigSettingsSource):
-    """``payproc.toml``, its ``PROCESSOR`` keys upper-cased like the other sources'."""
+    """``payproc.toml``, its ``PROCESSOR`` keys upper-cased like the other sources'.
+    Every top-level key of the file must be a setting: the file is payproc's own."""
 
     def __call__(self) -> dict[str, Any]:
-        return _upper_case_sections(super().__call__())
+        data = super().__call__()
+        path = Path(str(self.toml_file_path)) if isinstance(self.toml_file_path, (str, Path)) else None
+        _refuse_unknown_keys(data, f"{path.resolve()}: " if path is not None else "payproc.toml: ")
+        return _upper_case_sections(data)
+
+
+def _refuse_unknown_keys(keys: Iterable[str], where: str = "") -> None:
+    """A top-level key that is no setting (``DATABSE_URL``) is an error
+    naming the closest one, never ignored: the default it leaves in force
+    (a local SQLite file, the fake backend) would go unnoticed."""
+    known = _known_keys(Settings)
+    unknown = sorted(str(key) for key in keys if str(key).upper() not in known)
+    if unknown:
+        raise ConfigurationError("; ".join(f"{where}{key} is not a setting{_closest(key, known)}" for key in unknown))
+
+
+def _refuse_misspelt_variables(variables: Mapping[str, Any], where: str) -> None:
+    """``PAYPROC_*`` variables that mean a setting but name none: the nested
+    form (``PAYPROC_PROCESOR__BACKEND``) with no such section, or a name
+    close to a setting's (``PAYPROC_DATABSE_URL``). Other ``PAYPROC_*``
+    variables (``PAYPROC_DEBUG``, an application's own) are not settings and
+    are left alone."""
+    prefix = "PAYPROC_"
+    known = _known_keys(Settings)
+    wrong: list[str] = []
+    for name in variables:
+        upper = str(name).upper()
+        if not upper.startswith(prefix):
+            continue
+        head, nested, rest = upper[len(prefix):].partition("__")
+        if head in known:
+            continue
+        close = difflib.get_close_matches(head, list(known), n=1, cutoff=0.8 if not nested else 0.6)
+        if close:
+            wrong.append(f"{where}{upper} is not a setting: did you mean {prefix + close[0] + nested + rest!r}?")
+        elif nested:
+            wrong.append(f"{where}{upper} is not a setting: {head} is none of the sections "
+                         f"({', '.join(name for name in _SECTIONS)})")
+    if wrong:
+        raise ConfigurationError("; ".join(sorted(wrong)))
 
 
 def _closest(key: str, known: Mapping[str, str]) -> str:
@@ -229,6 +274,7 @@ def load_settings(toml_file: str | Path | None = None, **values: Any) -> Setting
     Raises :class:`~payproc.errors.ConfigurationError` naming each invalid key
     (never its value: it may be a secret).
     """
+    _refuse_unknown_keys(values)
     try:
         if toml_file is not None:
             class _FromFile(Settings):
