@@ -162,3 +162,16 @@ def test_list_customers_refuses_a_broken_pattern(backend, broker):
     with pytest.raises(InvalidInput):
         backend.call("list_customers", pattern="(", broker=broker)
 
+
+
+def test_a_cus_token_charges_only_the_payers_own_card(backend, account, save, subscriber, request_for):
+    """A ``cus_fake_…`` posted as the token is the payer's card on file, never
+    another customer's: that is refused before anything is charged."""
+    victim = save(replace(subscriber, slug="victim"))
+    with pytest.raises(InvalidInput, match="not this customer's"):
+        backend.call("create_payment", request=request_for(victim.card_key), reference=None)
+    assert account.list_charges() == []
+    own = save(subscriber)
+    payer = with_card(subscriber, own.card_key)
+    result = backend.call("create_payment", request=request_for(own.card_key, customer=payer), reference=None)
+    assert result.status == ChargeStatus.SUCCEEDED and len(account.list_charges()) == 1

@@ -7,7 +7,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from payproc.errors import CardError, IntegrityMismatch, InvalidAmount, OutcomeUnknown, ProcessorError
+from payproc.errors import (
+    CardError,
+    IntegrityMismatch,
+    InvalidAmount,
+    InvalidInput,
+    OutcomeUnknown,
+    ProcessorError,
+)
 from payproc.types import ChargeRef, ChargeStatus, Party, PaymentRequest, ProcessorKeys
 from payproc_stripe.builders import statement_descriptor_suffix
 
@@ -223,3 +230,11 @@ def test_settling_reads_the_stored_payment_intent_before_searching(world):
     assert paid.status == ChargeStatus.SUCCEEDED and paid.processor_key == context.reference
     paths = [r["path"] for r in world.server.requests[before:] if r["method"] == "GET"]
     assert paths == [f"/v1/payment_intents/{context.reference}"] * 2  # no search
+
+
+def test_a_cus_token_is_only_the_payers_own_card(world):
+    """Another customer's ``cus_…`` posted as the token is refused before any
+    request: nothing is charged."""
+    with pytest.raises(InvalidInput, match="not this customer's"):
+        world.call("create_payment", request=_request(world, "cus-other", token="cus_SomeoneElse"), reference=None)
+    assert world.harness.processor_charges("cus-other") == []

@@ -268,6 +268,10 @@ class FakeBackend(PayoutHooks):
 
     @hookimpl
     def create_payment(self, request: PaymentRequest) -> PaymentResult:
+        if request.token and request.token.startswith("cus_") and request.token != request.customer.keys.card_key:
+            # A browser token naming a saved card must be the payer's own:
+            # else anyone who learns a customer id could charge that card.
+            raise InvalidInput("the token names a card on file that is not this customer's: nothing was charged")
         source = request.token or request.customer.keys.card_key
         if not source:
             raise CardError("no payment token and no card on file", "card_absent")

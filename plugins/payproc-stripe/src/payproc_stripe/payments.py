@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from payproc.errors import CardError, NoPaymentMethod, ProcessorError
+from payproc.errors import CardError, InvalidInput, NoPaymentMethod, ProcessorError
 from payproc.types import Party, PaymentContext, PaymentRequest, PaymentResult
 
 from .api import StripeApi
@@ -140,6 +140,10 @@ class Payments:
         token = request.token or ""
         route = charge_route(self.settings, request.provider, request.broker)
         if token.startswith("cus_"):
+            if token != request.customer.keys.card_key:
+                # Only the payer's own saved card: a customer id is no secret
+                # worth charging someone else's card with.
+                raise InvalidInput("the token names a card on file that is not this customer's: nothing was charged")
             return self._charge_customer(request, token)
         if token.startswith("pi_"):
             if reference and reference != token:
