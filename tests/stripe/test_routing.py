@@ -83,6 +83,31 @@ def test_where_objects_land(fake_stripe, mode, platform_keys, provider_plan, car
         assert world.provider_account.balance["usd"] == 2000 - 200
 
 
+@pytest.mark.parametrize("mode,platform_keys,provider_plan,card_at,charge_at,destination", ROWS)
+def test_the_page_context_names_the_account_payments_are_confirmed_on(fake_stripe, mode, platform_keys,
+                                                                        provider_plan, card_at, charge_at,
+                                                                        destination):
+    """Stripe.js confirms a PaymentIntent with a card Element made by a
+    Stripe instance on the intent's account, and the page mounts its Element
+    before it knows the amount: the context without an amount already names
+    that account (``STRIPE_PAYMENT_ACCOUNT``), the one the prepared intent
+    then lives on (``STRIPE_ACCOUNT``)."""
+    world = World(fake_stripe, mode=mode, use_platform_keys=platform_keys)
+    provider = world.provider if provider_plan else world.broker
+    common = {"subscriber": world.subscriber, "provider": provider, "broker": world.broker, "broker_fee_amount": 0,
+              "return_url": None}
+    page = world.call("get_payment_context", amount=None, currency=None, idempotency_key=None, **common)
+    expected = None if charge_at == "platform" else _account(world, charge_at)
+    assert page.values.get("STRIPE_PAYMENT_ACCOUNT") == expected
+    if charge_at == "broker" and destination:
+        return  # Stripe refuses the intent itself (test_where_objects_land)
+    prepared = world.call("get_payment_context", amount=2000, currency="usd",
+                          idempotency_key=f"page-{mode}-{platform_keys}-{provider_plan}", **common)
+    assert prepared.values.get("STRIPE_PAYMENT_ACCOUNT") == prepared.values.get("STRIPE_ACCOUNT") == expected
+    intent_account = fake_stripe.state.accounts[_account(world, charge_at)]
+    assert prepared.reference in intent_account.objects
+
+
 def test_card_on_file_charged_on_provider_account_is_cloned(fake_stripe):
     """REMOTE, provider plan, broker on the platform account: the card is
     cloned from the platform into the provider's account."""

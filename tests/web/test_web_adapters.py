@@ -57,9 +57,9 @@ PROCESSORS: dict[str, dict[str, Any]] = {
 class Server:
     """The JSON endpoints as a server on ``backend`` answers them."""
 
-    def __init__(self, backend: str, script: str) -> None:
+    def __init__(self, backend: str, script: str, spec: dict[str, Any] | None = None) -> None:
         self.backend, self.script = backend, script
-        self.spec = PROCESSORS[backend]
+        self.spec = spec or PROCESSORS[backend]
         self.posts: list[tuple[str, dict[str, Any]]] = []
         self.checkout_answer: dict[str, Any] | None = None  # default: the charge is paid
 
@@ -97,9 +97,10 @@ class Server:
         return [body for where, body in self.posts if where == path]
 
 
-def open_page(browser: Any, site: str, backend: str, mode: str = "pay") -> tuple[Page, Server]:
+def open_page(browser: Any, site: str, backend: str, mode: str = "pay",
+              spec: dict[str, Any] | None = None) -> tuple[Page, Server]:
     script = _scripts()[backend]
-    server = Server(backend, script)
+    server = Server(backend, script, spec)
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(script))
     context = browser.new_context()
 
@@ -159,8 +160,8 @@ def pay_in(tab: Page, dialog: str, *buttons: str) -> None:
 def opened(browser, site) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     tabs: list[Page] = []
 
-    def make(backend: str, mode: str = "pay") -> tuple[Page, Server]:
-        tab, server = open_page(browser, site, backend, mode)
+    def make(backend: str, mode: str = "pay", spec: dict[str, Any] | None = None) -> tuple[Page, Server]:
+        tab, server = open_page(browser, site, backend, mode, spec)
         tabs.append(tab)
         return tab, server
 
@@ -224,6 +225,40 @@ def test_stripe_action_reported_by_the_server_is_handled_and_completed(opened):
     (completed,) = server.posted("api/complete")
     assert completed == {"idempotency_key": "pp_standin_key", "params": {"payment_intent": "pi_standin1"}}
     assert tab.text("#r-state") == "done"
+
+
+def _on_account(payment_account: str, intent_account: str | None) -> dict[str, Any]:
+    """Stripe's page context for a direct charge on a connected account: the
+    account payments are made on, and the prepared intent's own account."""
+    stripe = PROCESSORS["stripe"]
+    prepared = {**stripe["prepared"], **({"STRIPE_ACCOUNT": intent_account} if intent_account else {})}
+    return {**stripe, "values": {**stripe["values"], "STRIPE_PAYMENT_ACCOUNT": payment_account},
+            "prepared": prepared}
+
+
+def test_stripe_on_a_connected_account_mounts_and_confirms_on_that_account(opened):
+    # Stripe.js confirms only with an Element made by the confirming instance
+    # (the stand-in throws otherwise, as Stripe.js does): the Element is made
+    # on the connected account from the start, and that instance confirms.
+    tab, server = opened("stripe", spec=_on_account("acct_provider", "acct_provider"))
+    click_pay(tab)
+    tab.wait_idle()
+    assert tab.text("#r-state") == "done"
+    assert calls(tab) == [["Stripe", "pk_test_standin", {"stripeAccount": "acct_provider"}], ["elements"],
+                          ["elements.create", "card"], ["element.mount"],
+                          ["confirmCardPayment", "pi_standin1_secret_abc", True]]
+    assert [body["stripeToken"] for body in server.posted("api/checkout")] == ["pi_standin1"]
+    assert tab.console_errors == []
+
+
+def test_stripe_intent_on_another_account_than_the_card_form_confirms_nothing(opened):
+    tab, server = opened("stripe", spec=_on_account("acct_provider", "acct_other"))
+    click_pay(tab)
+    tab.wait_idle()
+    assert tab.text("#pay-error") == ("This payment is made on another Stripe account than the card form was "
+                                      "loaded for; reload the page and pay again.")
+    assert not any(call[0] == "confirmCardPayment" for call in calls(tab))
+    assert server.posted("api/checkout") == []
 
 
 # --- Razorpay Checkout -----------------------------------------------------------------

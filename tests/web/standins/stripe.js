@@ -34,14 +34,16 @@
     });
   }
 
+  /* Like Stripe.js, an Element confirms only through the Stripe instance
+   * that created it (otherwise an IntegrationError is thrown at once). */
   window.Stripe = function (key, options) {
     standin.calls.push(["Stripe", key, options || null]);
-    return {
+    var instance = {
       elements: function () {
         standin.calls.push(["elements"]);
         return {create: function (type) {
           standin.calls.push(["elements.create", type]);
-          return {mount: function (container) {
+          return {__stripe: instance, mount: function (container) {
             standin.calls.push(["element.mount"]);
             var input = document.createElement("input");
             input.setAttribute("aria-label", "Card details (Stripe)");
@@ -50,7 +52,12 @@
         }};
       },
       confirmCardPayment: function (secret, data) {
-        standin.calls.push(["confirmCardPayment", secret, Boolean(data && data.payment_method && data.payment_method.card)]);
+        var card = data && data.payment_method && data.payment_method.card;
+        if (card && card.__stripe !== instance) {
+          throw new Error("IntegrationError: Please use the same instance of `Stripe` you used to create " +
+                          "this Element to confirm the PaymentIntent.");
+        }
+        standin.calls.push(["confirmCardPayment", secret, Boolean(card)]);
         return outcome(secret);
       },
       handleNextAction: function (options) {
@@ -58,5 +65,6 @@
         return outcome(options.clientSecret);
       }
     };
+    return instance;
   };
 })();

@@ -107,6 +107,12 @@ class Payments:
         if self.settings.USE_STRIPE_V2 or amount == 0:
             return PaymentContext(values=values, token_field="stripeToken")
         cards = card_route(self.settings, broker)
+        payments = charge_route(self.settings, provider, broker)
+        if payments.account:
+            # Stripe.js confirms a payment with a card Element made by a
+            # Stripe instance on the intent's account: the page mounts its
+            # Element on this one before it knows the amount.
+            values["STRIPE_PAYMENT_ACCOUNT"] = payments.account
         if amount is None:
             customer = self._customer(subscriber, cards, idempotency_key)
             intent = self.api.request(
@@ -117,7 +123,7 @@ class Payments:
             )
             route = cards
         else:
-            route = charge_route(self.settings, provider, broker)
+            route = payments
             params = intent_params(amount, currency or "", provider, broker_fee_amount, route, idempotency_key)
             if route.account == cards.account:
                 # Only an intent on the card's account can keep the card for later.

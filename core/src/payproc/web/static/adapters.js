@@ -24,13 +24,19 @@
    * elements.create("card"), card.mount(el), stripe.confirmCardPayment(
    * clientSecret, {payment_method: {card, billing_details}}) — 3-D Secure runs
    * inside it — and stripe.handleNextAction({clientSecret}) for an action the
-   * server reports. The page posts the PaymentIntent id as stripeToken. */
-  var stripe = {instance: null, card: null, key: null};
+   * server reports. The page posts the PaymentIntent id as stripeToken.
+   * Stripe.js confirms only with an Element made by the same Stripe instance,
+   * and an instance works on one account: a direct charge on a connected
+   * account (STRIPE_PAYMENT_ACCOUNT in the page's context) needs the Element
+   * mounted on that account from the start. */
+  var stripe = {instance: null, card: null, account: null};
   adapters.stripe = {
     mount: function (context, container, ownCard) {
       if (typeof window.Stripe !== "function") { throw new Error("Stripe.js did not load."); }
-      stripe.key = context.values.STRIPE_PUB_KEY;
-      stripe.instance = window.Stripe(stripe.key);
+      stripe.account = context.values.STRIPE_PAYMENT_ACCOUNT || null;
+      stripe.instance = stripe.account ?
+        window.Stripe(context.values.STRIPE_PUB_KEY, {stripeAccount: stripe.account}) :
+        window.Stripe(context.values.STRIPE_PUB_KEY);
       stripe.card = stripe.instance.elements().create("card");
       stripe.card.mount(container);
       container.hidden = false;
@@ -39,8 +45,11 @@
     pay: function (prepared, card) {
       var secret = prepared.values.STRIPE_INTENT_SECRET;
       if (!secret) { return Promise.resolve(failure("The payment context has no PaymentIntent to confirm.")); }
-      if (prepared.values.STRIPE_ACCOUNT) {  // a direct charge on a connected account
-        stripe.instance = window.Stripe(stripe.key, {stripeAccount: prepared.values.STRIPE_ACCOUNT});
+      if ((prepared.values.STRIPE_ACCOUNT || null) !== stripe.account) {
+        // Confirming on another account than the card form's cannot work
+        // (Stripe.js refuses the Element): say so, confirm nothing.
+        return Promise.resolve(failure("This payment is made on another Stripe account than the card form " +
+                                       "was loaded for; reload the page and pay again."));
       }
       return stripe.instance.confirmCardPayment(secret, {
         payment_method: {card: stripe.card, billing_details: {name: card.name}}
