@@ -111,6 +111,9 @@ def test_a_malformed_toml_file_is_named_with_its_line(workdir):
     result = run("charges", cwd=workdir)
     assert result.stderr.startswith(f"payproc: error: {workdir / 'payproc.toml'} is not valid TOML: ")
     assert "line 2" in result.stderr and result.stderr.count("\n") == 1 and result.returncode == 2
+    checked = run("check", cwd=workdir)  # check lists the problem on stdout and exits 1 (README)
+    assert checked.returncode == 1 and checked.stderr == ""
+    assert checked.stdout.startswith(f"settings: {workdir / 'payproc.toml'} is not valid TOML: ")
     assert files(workdir) == before
 
 

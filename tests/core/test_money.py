@@ -47,3 +47,10 @@ def test_format_and_money():
     assert str(Money(1500, "JPY")) == "1500 JPY"
     with pytest.raises(InvalidAmount):
         Money(1.5, "usd")  # type: ignore[arg-type]
+
+
+def test_an_upper_case_code_is_accepted_and_stored_lower_case(app):
+    # README: '"USD" is accepted and stored as "usd"'.
+    assert normalize_currency(" USD ") == "usd"
+    charge = app.checkout("alice", 2000, "USD", "tok_visa")
+    assert (charge.currency, app.get_charge(charge.id).currency) == ("usd", "usd")

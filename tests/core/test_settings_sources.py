@@ -177,6 +177,21 @@ def test_saas_broker_dict_maps_and_unused_keys_are_reported():
     assert backend.name == "fake"
 
 
+@pytest.mark.parametrize("value", [False, None, "", []])
+def test_saas_unused_keys_are_reported_whatever_their_value(value):
+    # USE_STRIPE_V3 = False asked djaodjin for Stripe's v2 API: payproc always
+    # uses v3, so an empty or false value is ignored too, and said so.
+    saas = {"BROKER": {"GET_INSTANCE": "cowork", "IS_INSTANCE_CALLABLE": value},
+            "PROCESSOR": {"BACKEND": "fake", "USE_STRIPE_V3": value, "FALLBACK": value}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Settings.from_saas(saas)
+    messages = [str(w.message) for w in caught if issubclass(w.category, SettingsWarning)]
+    for key in ("USE_STRIPE_V3", "FALLBACK"):
+        assert any(f"SAAS['PROCESSOR']['{key}'] is ignored: " in message for message in messages), key
+    assert any("SAAS['BROKER']['IS_INSTANCE_CALLABLE'] is ignored" in message for message in messages)
+
+
 def test_saas_broker_callable_is_refused_with_what_to_write():
     with pytest.raises(ConfigurationError, match="needs the broker's profile slug"):
         Settings.from_saas({"BROKER": {"GET_INSTANCE": "app.utils.get_broker"}})

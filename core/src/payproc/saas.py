@@ -41,7 +41,7 @@ def _broker_slug(broker: Any) -> tuple[str | None, list[str]]:
         raise ConfigurationError(f"SAAS['BROKER'] must be a dict such as {{'GET_INSTANCE': 'slug'}}, "
                                  f"got {type(broker).__name__}")
     notes = [f"SAAS['BROKER'][{key!r}] is ignored: {IGNORED_BROKER_KEYS.get(key, 'payproc does not use it')}"
-             for key, value in broker.items() if key != "GET_INSTANCE" and value]
+             for key in broker if key != "GET_INSTANCE"]
     slug = broker.get("GET_INSTANCE")
     if slug and (not isinstance(slug, str) or "." in slug or ":" in slug):
         raise ConfigurationError(
@@ -72,10 +72,9 @@ def map_saas(saas: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if "INSTANCE_PK" in processor:
         values["PROCESSOR_ID"] = processor.pop("INSTANCE_PK")
     for key in sorted(IGNORED_PROCESSOR_KEYS):
-        if key in processor:
-            value = processor.pop(key)
-            if value not in (None, "", False):
-                notes.append(f"SAAS['PROCESSOR'][{key!r}] is ignored: {IGNORED_PROCESSOR_KEYS[key]}")
+        if key in processor:  # whatever its value: False or [] is a choice payproc does not follow either
+            processor.pop(key)
+            notes.append(f"SAAS['PROCESSOR'][{key!r}] is ignored: {IGNORED_PROCESSOR_KEYS[key]}")
     if processor:
         values["PROCESSOR"] = processor
     slug, broker_notes = _broker_slug(saas.get("BROKER"))
