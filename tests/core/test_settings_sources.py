@@ -205,3 +205,13 @@ def test_dotted_backend_paths_warn_visibly():
     (warning,) = [w for w in caught if issubclass(w.category, PayprocDeprecationWarning)]
     assert issubclass(warning.category, FutureWarning)  # shown by Python's default filters
     assert "deprecated: use 'fake'" in str(warning.message)
+
+
+@pytest.mark.parametrize("key", ["PRIV_KEY", "WEBHOOK_SECRET"])
+def test_a_secret_set_but_empty_is_refused_when_loaded(monkeypatch, key):
+    # A deployment that forgot to fill PAYPROC_PROCESSOR__PRIV_KEY= learns it
+    # at start-up (and from `payproc check`), not at the first payment.
+    monkeypatch.setenv("PAYPROC_PROCESSOR__BACKEND", "fake")
+    monkeypatch.setenv(f"PAYPROC_PROCESSOR__{key}", "")
+    with pytest.raises(ConfigurationError, match=f"PROCESSOR.{key} is set but empty: give its value, or leave it out"):
+        load_backend(load_settings().PROCESSOR, observers=False)

@@ -325,8 +325,15 @@ def validate_backend_section(model: type[BaseModel], section: BackendSettings) -
             for key in sorted(unknown)
         ))
     try:
-        return model.model_validate(raw)
+        validated = model.model_validate(raw)
     except ValidationError as error:
         raise ConfigurationError(
             f"invalid settings for backend {section.BACKEND!r}: {_describe(error, 'PROCESSOR.')}"
         ) from None
+    empty = sorted(name for name, value in validated if isinstance(value, SecretStr) and not value.get_secret_value())
+    if empty:
+        # PAYPROC_PROCESSOR__PRIV_KEY= (a variable a deployment forgot to
+        # fill) is a mistake, not "no key": said now, not at the first payment.
+        raise ConfigurationError("; ".join(
+            f"PROCESSOR.{name} is set but empty: give its value, or leave it out" for name in empty))
+    return validated
