@@ -323,7 +323,11 @@ def _claim_existing(
 
 
 def _refuse_reused_key(key: str, charge: ChargeRow, cust: ProfileFields, prov: ProfileFields, amount: int, currency: str) -> None:
-    if (charge.customer_id, charge.provider_id, charge.amount, charge.currency) != (cust.id, prov.id, amount, currency):
+    if charge.customer_id != cust.id:
+        # Another customer's purchase: say nothing about it (its amount,
+        # its state), as a poll of that key by this customer would not.
+        raise InvalidInput(f"idempotency key {key!r} is already in use; use a new key for a new payment")
+    if (charge.provider_id, charge.amount, charge.currency) != (prov.id, amount, currency):
         raise InvalidInput(
             f"idempotency key {key!r} was used for another charge "
             f"({money_text(charge.amount, charge.currency)}); use a new key for a new payment"

@@ -95,9 +95,16 @@ class Endpoints:
         for the purchase ``key`` (``return/<key>``, under the app's mount)."""
         return str(request.url_for("payproc-return", key=key))
 
-    def _charge_by_key(self, key: str) -> dict[str, Any] | None:
+    def _charge_by_key(self, key: str, customer: str | None) -> dict[str, Any] | None:
+        """The purchase ``key`` names, for an error answer: only the
+        customer's own (``customer``; ``None`` when no ``customer_of`` says
+        who pays, and the key alone names the purchase, as for a poll). An
+        error about another customer's key shows nothing of their purchase."""
         with self.app.db.reading() as session:
-            charge = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
+            query = select(ChargeRow).where(ChargeRow.idempotency_key == key)
+            if customer is not None:
+                query = query.join(Profile, Profile.id == ChargeRow.customer_id).where(Profile.slug == customer)
+            charge = session.scalar(query)
             return serialize.charge_json(charge) if charge is not None else None
 
     # --- payment context and checkout -------------------------------------------------
@@ -141,6 +148,7 @@ class Endpoints:
         field, or with the card on file when there is none."""
         token_field = self.token_field()
         key: str | None = None
+        customer: str | None = None
         fields: dict[str, Any] = {}
         try:
             self.guard(request)
@@ -175,9 +183,9 @@ class Endpoints:
             if not handled(error):
                 raise
             extra: dict[str, Any] = {}
-            if key is not None:
+            if key is not None and customer is not None:
                 extra["idempotency_key"] = key
-                found = await run_in_threadpool(self._charge_by_key, key)
+                found = await run_in_threadpool(self._charge_by_key, key, customer)
                 if found is not None:
                     extra["charge"] = found
             if isinstance(error, NoPaymentMethod):
@@ -205,23 +213,24 @@ class Endpoints:
         processor script finished the customer's action (3-D Secure, an
         OTP); payproc asks the processor how it ended."""
         key: str | None = None
+        customer: str | None = None
         try:
             self.guard(request)
             fields = await read_fields(request)
+            customer = await self.customer(request, fields) if self.customer_of is not None else None
             key = fields.get("idempotency_key")
             if not key or not isinstance(key, str):
                 raise ApiError(400, "no_idempotency_key", "post the purchase's 'idempotency_key'")
             params = fields.get("params") or {}
             if not isinstance(params, dict):
                 raise ApiError(400, "invalid_params", "'params' must be an object of strings")
-            customer = await self.customer(request, fields) if self.customer_of is not None else None
             charge = await run_in_threadpool(self.app.complete, key, params, customer=customer)
         except HANDLED as error:
             if not handled(error):
                 raise
             extra: dict[str, Any] = {}
             if key is not None and not isinstance(error, LookupError):
-                found = await run_in_threadpool(self._charge_by_key, key)
+                found = await run_in_threadpool(self._charge_by_key, key, customer)
                 if found is not None:
                     extra["charge"] = found
             return self._answer_error(error, in_progress=True, **extra)
