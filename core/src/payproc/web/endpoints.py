@@ -25,7 +25,7 @@ from ..flows.checkout import new_idempotency_key
 from ..money import minor_digits
 from . import serialize
 from .errors import HANDLED, ApiError, error_response, handled
-from .fields import read_amount, read_fields, truthy
+from .fields import read_amount, read_fields, read_form, truthy
 from .origin import check_same_origin
 
 __all__ = ["CustomerResolver", "Endpoints"]
@@ -245,10 +245,9 @@ class Endpoints:
         processor's page posts here from its own origin."""
         key = request.path_params["key"]
         fields: dict[str, Any] = dict(request.query_params)
-        if request.method == "POST":
-            form = await request.form()
-            fields.update({name: value for name, value in form.items() if isinstance(value, str)})
         try:
+            if request.method == "POST":
+                fields.update(await read_form(request))
             await run_in_threadpool(self.app.complete, key, fields)
         except HANDLED as error:
             if not handled(error):

@@ -4,10 +4,15 @@ The checkout accepts both because processor integrations differ: some post
 a form with the token (the seed's ``stripeToken``), a page's ``fetch`` posts
 JSON. Field names are kept as sent, so the one the backend expects
 (``token_field``) can be looked up and named in errors.
+
+A body is read up to a limit (:data:`MAX_BODY`, :data:`MAX_WEBHOOK_BODY`):
+a bigger one is a 413 before it is all in memory, a JSON document nested
+deeper than :data:`MAX_DEPTH` a 400, never a 500.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +22,53 @@ from ..guards import refuse_card_data
 from ..money import from_major, normalize_currency
 from .errors import ApiError
 
-__all__ = ["read_amount", "read_fields", "truthy"]
+__all__ = ["MAX_BODY", "MAX_DEPTH", "MAX_WEBHOOK_BODY", "read_amount", "read_body", "read_fields", "read_form",
+           "truthy"]
+
+#: The largest body a checkout endpoint reads (a page posts a token and a
+#: few fields; a 3-D Secure page posting back, a few kilobytes).
+MAX_BODY = 64 * 1024
+#: The largest webhook body read (a processor's event with its object).
+MAX_WEBHOOK_BODY = 1024 * 1024
+#: How deeply a JSON body may nest (``params`` is one level down).
+MAX_DEPTH = 16
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The raw body, refused with 413 once it passes ``limit`` bytes (the
+    announced ``Content-Length`` first, then what actually arrives)."""
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > limit:
+        raise ApiError(413, "body_too_large", f"the request body is larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "body_too_large", f"the request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    # Starlette's form() and json() read the body it keeps here (what its
+    # own body() sets): the body is then read once, within the limit.
+    request._body = body
+    return body
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A form body's text fields, read within :data:`MAX_BODY`."""
+    await read_body(request)
+    form = await request.form()
+    return {name: value for name, value in form.items() if isinstance(value, str)}
+
+
+def _too_deep(value: Any) -> bool:
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            return True
+        level = [item for container in level if isinstance(container, (dict, list))
+                 for item in (container.values() if isinstance(container, dict) else container)]
+    return False
 
 
 async def read_fields(request: Request) -> dict[str, Any]:
@@ -26,17 +77,18 @@ async def read_fields(request: Request) -> dict[str, Any]:
     fields: dict[str, Any] = dict(request.query_params)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.form()
-        fields.update({name: value for name, value in form.items() if isinstance(value, str)})
+        fields.update(await read_form(request))
     else:
-        raw = await request.body()
+        raw = await read_body(request)
         if raw.strip():
             try:
-                body = await request.json()
-            except ValueError:
+                body = json.loads(raw)
+            except (ValueError, RecursionError):
                 raise ApiError(400, "invalid_json", "the request body is not valid JSON") from None
             if not isinstance(body, dict):
                 raise ApiError(400, "invalid_json", "the request body must be a JSON object")
+            if _too_deep(body):
+                raise ApiError(400, "invalid_json", f"the request body nests deeper than {MAX_DEPTH} levels")
             fields.update(body)
     # Card data anywhere in the request (nested too) is refused, never
     # silently dropped: the page that sent it must be fixed.

@@ -19,6 +19,8 @@ from starlette.responses import JSONResponse, Response
 from ..app import Payproc
 from ..errors import WebhookVerificationError
 from ..webhook_inbox import StoredWebhook, store_webhook
+from .errors import ApiError
+from .fields import MAX_WEBHOOK_BODY, read_body
 
 __all__ = ["WebhookEndpoint"]
 
@@ -44,7 +46,11 @@ class WebhookEndpoint:
                 "message": f"no webhook endpoint for backend {name!r}: this application's backend is "
                            f"{self.app.backend.name!r} (post to webhooks/{self.app.backend.name})",
             }, status_code=404)
-        body = await request.body()
+        try:
+            body = await read_body(request, MAX_WEBHOOK_BODY)
+        except ApiError as error:
+            LOGGER.warning("webhook for %s refused: %s", name, error.message)
+            return JSONResponse({"error": error.code, "message": error.message}, status_code=error.status)
         headers = {key.lower(): value for key, value in request.headers.items()}
         if self.defer is not None:
             return await self._store(name, body, headers)
