@@ -152,3 +152,18 @@ def test_card_on_file_passed_as_token_pays_recurring(backend, backdoor, subscrib
     result = backend.call("create_payment", request=request_for(subscriber, 30000, "inr", key,
                                                                  subscriber.keys.card_key), reference=None)
     assert result.status is ChargeStatus.PENDING and result.processor_key.startswith("pay_")
+
+
+def test_another_customers_card_on_file_passed_as_token_is_refused(backend, backdoor, subscriber, key, fake):
+    """A browser that posts someone else's ``cust_…`` as the payment id is
+    refused before any request: no order, no recurring payment on their card."""
+    from payproc.errors import InvalidInput
+
+    owner, _ = save_card(backend, backdoor, subscriber)
+    thief = dataclasses.replace(subscriber, slug="someone-else", keys=ProcessorKeys())
+    before = (len(fake.state.orders), len(fake.state.payments)) if fake is not None else None
+    with pytest.raises(InvalidInput, match="not this customer's"):
+        backend.call("create_payment", request=request_for(thief, 30000, "inr", key, owner.keys.card_key),
+                     reference=None)
+    if fake is not None:
+        assert (len(fake.state.orders), len(fake.state.payments)) == before

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from payproc import hookimpl
-from payproc.errors import ProcessorError
+from payproc.errors import InvalidInput, ProcessorError
 
 from ._base import BackendBase
 
@@ -77,7 +77,11 @@ class CheckoutHooks(BackendBase):
         currency = check_amount(request.amount, request.currency)
         token = request.token or ""
         if token.startswith("cust_"):
-            # A card on file passed as the token (djaodjin's remember_card path).
+            # A card on file passed as the token (djaodjin's remember_card
+            # path): only the payer's own. A customer id is no secret, and
+            # charging it is charging whoever's card it is.
+            if token != request.customer.keys.card_key:
+                raise InvalidInput("the token names a card on file that is not this customer's: nothing was charged")
             return charge_customer(self.client, request, token, currency)
         if not reference:
             raise ProcessorError(
