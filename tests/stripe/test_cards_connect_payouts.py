@@ -164,3 +164,31 @@ def test_local_mode_bank_is_the_platforms_own(world):
     with pytest.raises(ProcessorError, match="Dashboard"):
         world.call("update_bank", provider=world.provider, bank_token="btok_us")
     assert len(world.server.requests) == before and world.server.platform.bank is None
+
+
+@pytest.mark.parametrize("owner_has_card_key", [True, False])
+@pytest.mark.parametrize("thief_has_card_key", [True, False])
+def test_another_customers_setup_intent_is_not_this_subscribers_card(world, owner_has_card_key, thief_has_card_key):
+    """A ``seti_`` (or ``pi_``) id of another customer's card context posted
+    as the card: refused, the intent's Customer never becomes this
+    subscriber's card on file; the subscriber's own still works."""
+    from payproc.errors import InvalidInput
+
+    owner = world.subscriber
+    if owner_has_card_key:
+        owner = _with_card(owner, world.call("create_or_update_card", subscriber=owner, token="tok_visa",
+                                             provider=world.broker, broker=world.broker).card_key)
+    context = world.call("get_payment_context", return_url=None, subscriber=owner, amount=None, currency=None,
+                         provider=world.broker, broker=world.broker, broker_fee_amount=0, idempotency_key=None)
+    assert world.harness.confirm_in_browser(context, "pm_card_mastercard").status_code == 200
+    thief = Party("mallory", "Mallory", "m@example.com")
+    if thief_has_card_key:
+        thief = _with_card(thief, world.call("create_or_update_card", subscriber=thief, token="tok_visa",
+                                             provider=world.broker, broker=world.broker).card_key)
+    with pytest.raises(InvalidInput, match="another customer"):
+        world.call("create_or_update_card", subscriber=thief, token=context.reference, provider=world.broker,
+                   broker=world.broker)
+    own = world.call("create_or_update_card", subscriber=owner, token=context.reference, provider=world.broker,
+                     broker=world.broker)
+    assert own.card.last4 == "4444"
+    assert own.card_key != thief.keys.card_key

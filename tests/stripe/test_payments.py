@@ -238,3 +238,18 @@ def test_a_cus_token_is_only_the_payers_own_card(world):
     with pytest.raises(InvalidInput, match="not this customer's"):
         world.call("create_payment", request=_request(world, "cus-other", token="cus_SomeoneElse"), reference=None)
     assert world.harness.processor_charges("cus-other") == []
+
+
+def test_a_pi_token_without_a_stored_intent_must_be_made_for_this_charge(world):
+    """A paid intent of the same amount made for another purchase (its
+    metadata names another key) does not pay a charge that stored none."""
+    context = world.call("get_payment_context", return_url=None, subscriber=world.subscriber, amount=2000,
+                         currency="usd", provider=world.broker, broker=world.broker, broker_fee_amount=0,
+                         idempotency_key="first-purchase")
+    token, _ = world.harness.pay(context, 2000, "usd")
+    before = len(world.server.requests)
+    with pytest.raises(ProcessorError, match="not made for this charge"):
+        world.call("create_payment", request=_request(world, "second-purchase", token=token), reference=None)
+    assert [r["method"] for r in world.server.requests[before:]] == ["GET"]  # read, nothing created or confirmed
+    paid = world.call("create_payment", request=_request(world, "first-purchase", token=token), reference=None)
+    assert paid.status == ChargeStatus.SUCCEEDED and paid.processor_key == token

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from payproc.errors import CardError, ProcessorError
+from payproc.errors import CardError, InvalidInput, ProcessorError
 from payproc.types import CardInfo, CardUpdate, CustomerRecord, Party
 
 from .api import StripeApi
@@ -54,12 +54,14 @@ class Cards:
         if token.startswith("pi_"):
             intent_route = charge_route(self.api.settings, provider, broker)
             intent = self.api.request(intent_route, v1.payment_intents.retrieve, token)
-            payment_method, customer = _id(intent.get("payment_method")), _id(intent.get("customer")) or customer
+            payment_method = _id(intent.get("payment_method"))
+            customer = self._own_customer(subscriber, route, _id(intent.get("customer"))) or customer
         elif token.startswith("seti_"):
             intent = self.api.request(route, v1.setup_intents.retrieve, token)
             if intent.get("status") != "succeeded":
                 raise CardError("the card was not confirmed", "setup_intent_unexpected_state")
-            payment_method, customer = _id(intent.get("payment_method")), _id(intent.get("customer")) or customer
+            payment_method = _id(intent.get("payment_method"))
+            customer = self._own_customer(subscriber, route, _id(intent.get("customer"))) or customer
         else:
             if customer is None:
                 customer = str(self.api.request(route, v1.customers.create, params=customer_params(subscriber))["id"])
@@ -93,6 +95,20 @@ class Cards:
             params={"invoice_settings": {"default_payment_method": payment_method}},
         )
         return CardUpdate(card_key=customer, card=card_info(method))
+
+    def _own_customer(self, subscriber: Party, route: Route, customer: str | None) -> str | None:
+        """``customer`` (the Customer of an intent the browser names) if it
+        is the subscriber's: their ``card_key``, or, before they have one,
+        the Customer the card context made for them (its description is
+        their slug). An intent id is no secret: another customer's would
+        make their card this subscriber's card on file."""
+        if customer is None or customer == subscriber.keys.card_key:
+            return customer
+        if not (subscriber.keys.card_key or "").startswith("cus_"):
+            found = self.api.request(route, self.api.v1.customers.retrieve, customer)
+            if found.get("description") == subscriber.slug and not found.get("deleted"):
+                return customer
+        raise InvalidInput("the intent posted as the card was made for another customer: the card on file is unchanged")
 
     def _customer(self, subscriber: Party, route: Route) -> dict[str, Any] | None:
         key = subscriber.keys.card_key

@@ -38,7 +38,7 @@ from payproc.errors import CardError, InvalidInput, NoPaymentMethod, ProcessorEr
 from payproc.types import Party, PaymentContext, PaymentRequest, PaymentResult
 
 from .api import StripeApi
-from .builders import CARD_ONLY, customer_params, intent_params
+from .builders import CARD_ONLY, IDEMPOTENCY_METADATA, customer_params, intent_params
 from .intents import payment_result
 from .routing import Route, card_route, charge_route
 from .settings import StripeSettings
@@ -157,6 +157,11 @@ class Payments:
             intent = self.api.request(
                 route, self.api.v1.payment_intents.retrieve, token, params={"expand": ["latest_charge"]}
             )
+            if not reference and (intent.get("metadata") or {}).get(IDEMPOTENCY_METADATA) != request.idempotency_key:
+                # No intent stored for this charge: the one posted must have
+                # been made for it (else any paid intent of the same amount —
+                # another purchase's — would pay this one too).
+                raise ProcessorError(f"PaymentIntent {token} was not made for this charge")
             return payment_result(intent, request.amount, request.currency, route.account)
         if not token:
             raise NoPaymentMethod(request.customer.slug)
