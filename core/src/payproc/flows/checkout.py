@@ -401,6 +401,7 @@ def record_result(
     """Record the processor's answer to a payment (after the integrity
     check)."""
     if result.amount != charge.amount or result.currency.lower() != charge.currency:
+        _refuse_booked_elsewhere(app, charge, result.processor_key)
         with app.db.transaction() as session:
             session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(
                 processor_key=result.processor_key, failure_code="integrity_mismatch", lease_until=None))
@@ -414,7 +415,11 @@ def record_result(
             expected=(charge.amount, charge.currency), answered=(result.amount, result.currency),
         )
     if result.status != ChargeStatus.SUCCEEDED:
-        return actions.record_unfinished(app, charge, result)
+        try:
+            return actions.record_unfinished(app, charge, result)
+        except IntegrityError:
+            _refuse_booked_elsewhere(app, charge, result.processor_key)
+            raise
     if parties is None:  # the caller did not just read them
         with app.db.transaction() as session:
             parties = common.charge_parties(app, session, charge)
@@ -422,18 +427,44 @@ def record_result(
     ref = common.charge_ref(charge, customer, provider, broker)
     ref = replace(ref, processor_key=result.processor_key)
     dist = common.distribution(app, ref, 0)
-    with app.db.transaction() as session:
-        app.db.lock_key(session, result.processor_key)
-        previous = common.record_success(app, session, charge, result.processor_key, result.receipt, dist, roles,
-                                         expected=ChargeState.CREATED if claimed else None)
-        if new_card_key is not None:
-            session.execute(update(Profile).where(Profile.id == charge.customer_id)
-                            .values(processor_card_key=new_card_key, nb_renewal_attempts=0))
-        apply_pending_events(app, session, result.processor_key)
+    try:
+        with app.db.transaction() as session:
+            app.db.lock_key(session, result.processor_key)
+            previous = common.record_success(app, session, charge, result.processor_key, result.receipt, dist, roles,
+                                             expected=ChargeState.CREATED if claimed else None)
+            if new_card_key is not None:
+                session.execute(update(Profile).where(Profile.id == charge.customer_id)
+                                .values(processor_card_key=new_card_key, nb_renewal_attempts=0))
+            apply_pending_events(app, session, result.processor_key)
+    except IntegrityError:  # processor_key is unique: asked only when the write is refused
+        _refuse_booked_elsewhere(app, charge, result.processor_key)
+        raise
     common.announce_success(app, charge, ref, previous)
     if previous is None:  # someone else recorded it first: theirs is the row to return
         return common.read_charge(app, charge.id)
     return charge  # as record_success left it: no re-read of what was just written
+
+
+def _refuse_booked_elsewhere(app: FlowContext, charge: ChargeRow, processor_key: str) -> None:
+    """Raise :class:`IntegrityMismatch` when the processor answered for
+    ``charge`` with a payment another charge holds (a token of another
+    purchase): one payment is booked once. ``charge`` keeps no processor
+    key, is released, and is flagged for review; it is not paid."""
+    if not processor_key:
+        return
+    with app.db.transaction() as session:
+        other = session.scalar(select(ChargeRow.id).where(ChargeRow.processor_key == processor_key,
+                                                          ChargeRow.id != charge.id))
+        if other is None:
+            return
+        session.execute(update(ChargeRow).where(ChargeRow.id == charge.id)
+                        .values(failure_code="integrity_mismatch", lease_until=None)
+                        .execution_options(synchronize_session=False))
+        common.flag_for_review(session, charge, f"the processor answered with payment {processor_key}, "
+                                                f"already booked to charge {other}; not booked again")
+    raise IntegrityMismatch(
+        f"the processor answered for charge {charge.id} with a payment already booked to another charge; "
+        "it is not marked done and needs review")
 
 
 def _fail(app: FlowContext, charge: ChargeRow, code: str | None, processor_key: str | None) -> None:
