@@ -52,6 +52,16 @@ def test_another_customers_card_is_not_kept(backend, fake):
         store(backend, fake, subscriber=OTHER)
 
 
+def test_a_card_is_not_kept_without_an_email_to_tie_it_to_the_subscriber(backend, fake):
+    """A profile without an email would otherwise keep any customer's card
+    from their transaction id; a transaction without one is no one's."""
+    no_email = Party(slug="noemail", printable_name="No Email")
+    with pytest.raises(CardError, match="has none"):
+        store(backend, fake, subscriber=no_email)
+    with pytest.raises(CardError, match="another customer"):
+        store(backend, fake, email="")
+
+
 def test_an_unknown_transaction_is_a_card_error(backend, fake):
     with pytest.raises(CardError, match="no transaction"):
         backend.call("create_or_update_card", subscriber=SUBSCRIBER, token="999", provider=SUBSCRIBER,

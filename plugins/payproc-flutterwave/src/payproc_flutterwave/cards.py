@@ -41,8 +41,14 @@ def card_from_transaction(transaction: Transaction, subscriber: Party) -> CardUp
         raise CardError(f"the card payment is {transaction.status or 'not finished'}: no card to keep", "pending")
     if not transaction.card_token:
         raise CardError("Flutterwave returned no card token for this transaction (not a card payment?)", "no_token")
-    if subscriber.email and transaction.customer_email and \
-            transaction.customer_email.lower() != subscriber.email.lower():
+    # The email is what ties a transaction to the subscriber (Flutterwave
+    # charges a card token with the email it was paid with): without one on
+    # either side, any customer's transaction id — sequential numbers — would
+    # make their card this subscriber's.
+    if not subscriber.email:
+        raise CardError("a Flutterwave card is kept for a customer with an email (the one it was paid with): "
+                        "this profile has none", "email_missing")
+    if not transaction.customer_email or transaction.customer_email.lower() != subscriber.email.lower():
         raise CardError("this card was paid with another customer's email", "email_mismatch")
     return CardUpdate(
         card_key=transaction.card_token,
