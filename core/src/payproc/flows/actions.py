@@ -172,12 +172,15 @@ def abandon_if_old(app: FlowContext, charge: ChargeRow, ref: ChargeRef, info: Ch
 PAID_STATES = (ChargeState.DONE, ChargeState.DISPUTED, ChargeState.LOST)
 
 
-def _lease(app: FlowContext, charge: ChargeRow) -> bool:
+def _lease(app: FlowContext, charge: ChargeRow) -> tuple[bool, bool]:
     """Take the charge's lease for the return (``awaiting`` becomes
-    ``created``: the customer attempted it). False when a worker holds it."""
+    ``created`` while the processor is asked, so that ``settle`` does not
+    abandon it meanwhile). Returns whether the lease was taken (False when a
+    worker holds it) and whether the charge was ``awaiting``."""
     from .checkout import LEASE
 
     at = common.now()
+    was_awaiting = False
     with app.db.transaction() as session:
         taken = common.rowcount(session.execute(
             update(ChargeRow)
@@ -186,16 +189,31 @@ def _lease(app: FlowContext, charge: ChargeRow) -> bool:
             .values(lease_until=at + LEASE)
             .execution_options(synchronize_session=False)))
         if taken:
-            session.execute(update(ChargeRow)
-                            .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.AWAITING)
-                            .values(state=ChargeState.CREATED).execution_options(synchronize_session=False))
-    return bool(taken)
+            was_awaiting = bool(common.rowcount(session.execute(
+                update(ChargeRow)
+                .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.AWAITING)
+                .values(state=ChargeState.CREATED).execution_options(synchronize_session=False))))
+    return bool(taken), was_awaiting
 
 
-def _release(app: FlowContext, charge: ChargeRow) -> None:
+def _release(app: FlowContext, charge: ChargeRow, *, reopen: bool = False) -> None:
+    """Release the return's lease. ``reopen``: the charge was ``awaiting``
+    and the processor shows no attempt (nothing found, or no answer): it is
+    ``awaiting`` again — the customer has not paid and still may — instead
+    of an attempted charge that ``settle`` would fail when the processor
+    finds nothing."""
     with app.db.transaction() as session:
         session.execute(update(ChargeRow).where(ChargeRow.id == charge.id).values(lease_until=None)
                         .execution_options(synchronize_session=False))
+        if reopen:
+            session.execute(update(ChargeRow)
+                            .where(ChargeRow.id == charge.id, ChargeRow.state == ChargeState.CREATED,
+                                   ChargeRow.processor_key.is_(None))
+                            .values(state=ChargeState.AWAITING).execution_options(synchronize_session=False))
+
+
+#: Answers to a return that show no attempt at the processor.
+NO_ATTEMPT = (ChargeStatus.NOT_FOUND, ChargeStatus.AWAITING_CUSTOMER)
 
 
 def complete(app: FlowContext, charge: int | str, params: Mapping[str, Any] | None = None, *,
@@ -224,7 +242,10 @@ def complete(app: FlowContext, charge: int | str, params: Mapping[str, Any] | No
         row = common.read_charge(app, charge)
         if customer is not None:
             charge_for_key(app, row.idempotency_key, customer=customer)
-    if row.state in PAID_STATES or not _lease(app, row):
+    if row.state in PAID_STATES:
+        return common.read_charge(app, row.id)
+    taken, was_awaiting = _lease(app, row)
+    if not taken:
         return common.read_charge(app, row.id)
     row = common.read_charge(app, row.id)
     backend = app.backend
@@ -245,10 +266,12 @@ def complete(app: FlowContext, charge: int | str, params: Mapping[str, Any] | No
             _announce(app, row, ChargeState.FAILED.value, ChargeState.REQUIRES_ACTION.value)
         raise
     except BaseException:
-        _release(app, row)
+        # a return that could not be verified moved no money (complete only
+        # reads the payment, or answers a challenge of a charge that exists)
+        _release(app, row, reopen=was_awaiting)
         raise
-    if result.status == ChargeStatus.NOT_FOUND:  # retrieve_charge: nothing was attempted at the processor
-        _release(app, row)
+    if result.status in NO_ATTEMPT:  # nothing was attempted at the processor
+        _release(app, row, reopen=was_awaiting)
         return common.read_charge(app, row.id)
     try:
         return record_result(app, row, result)
