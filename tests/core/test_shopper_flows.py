@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from coreapp import WEBHOOK_SECRET
 from payproc.app import Payproc
 from payproc.db.models import ChargeRow, ChargeState, LedgerRow
+from payproc.errors import OutcomeUnknown
 from payproc.flows import actions as flow_actions
 from payproc.types import EventType
 from payproc_fake import actions
@@ -27,6 +29,37 @@ def later(app: Payproc, **settings: object) -> Payproc:
 
 def succeeded(account) -> list[dict]:  # type: ignore[no-untyped-def]
     return [c for c in account.list_charges() if c["status"] == "succeeded"]
+
+
+@pytest.mark.parametrize("first, second", [(False, True), (True, False)])
+def test_a_retry_after_a_lost_answer_with_remember_card_toggled_pays_once(app, account, first, second):
+    """The first attempt was carried out but its answer lost; the shopper
+    pays again with the same key, ticking or unticking "remember my card".
+    The processor refuses a key reused with other parameters: that refusal
+    must not mark failed a purchase the processor charged."""
+    prepared = app.payment_context("alice", 2000, "usd")
+    key = prepared.idempotency_key
+    account.fail_next("timeout", operation="create_charge")
+    with pytest.raises(OutcomeUnknown):
+        app.checkout("alice", 2000, "usd", "tok_visa", idempotency_key=key, remember_card=first)
+    again = app.checkout("alice", 2000, "usd", "tok_visa", idempotency_key=key, remember_card=second)
+    assert again.state == "done"
+    assert len(account.list_charges(idempotency_key=key)) == 1 and len(succeeded(account)) == 1
+    (charge,) = app.list_charges()
+    assert (charge.state, charge.processor_key) == ("done", account.list_charges()[0]["id"])
+    assert app.check_books().balanced and app.balances()
+
+
+def test_a_retry_after_an_unreachable_processor_with_remember_card_pays_once_and_keeps_the_card(app, account):
+    prepared = app.payment_context("alice", 2000, "usd")
+    key = prepared.idempotency_key
+    account.fail_next("unreachable", operation="create_charge")
+    with pytest.raises(OutcomeUnknown):
+        app.checkout("alice", 2000, "usd", "tok_visa", idempotency_key=key)
+    again = app.checkout("alice", 2000, "usd", "tok_visa", idempotency_key=key, remember_card=True)
+    assert again.state == "done" and len(account.list_charges()) == 1
+    assert app.party("alice").keys.card_key == account.list_charges()[0]["customer"]
+    assert app.check_books().balanced
 
 
 def test_the_return_url_opened_before_paying_leaves_the_purchase_payable(app, account):

@@ -201,9 +201,13 @@ def checkout(
         "idempotency_key": idempotency_key, "descr": descr, "stmt_descr": stmt_descr,
     })
     key = idempotency_key or new_idempotency_key()
-    charge, parties = _claim(app, customer, provider, key, amount, currency, broker_fee_amount, token)
+    charge, parties, retried = _claim(app, customer, provider, key, amount, currency, broker_fee_amount, token)
     if parties is None:
         return charge
+    if retried:
+        known = _ask_before_retry(app, charge, parties)
+        if known is not None:
+            return known
     return _execute(app, charge, parties, token, remember_card=remember_card, browser_fields=browser_fields or {},
                     descr=descr, stmt_descr=stmt_descr, return_url=return_url, off_session=off_session)
 
@@ -217,11 +221,12 @@ _PROFILES = select(_PROFILE_TABLE).where(_PROFILE_TABLE.c.slug.in_(bindparam("sl
 def _claim(
     app: FlowContext, customer: str, provider: str | None, key: str, amount: int, currency: str,
     broker_fee: int, token: str | None,
-) -> tuple[ChargeRow, Parties4 | None]:
+) -> tuple[ChargeRow, Parties4 | None, bool]:
     """Record the charge and take its lease, in one transaction (the first
-    durable commit). Returns the charge and, when this worker must call the
+    durable commit). Returns the charge; when this worker must call the
     processor, the parties' snapshots read in the same transaction (so the
-    call needs no other read).
+    call needs no other read); and whether an earlier attempt may have
+    reached the processor (a retry of a ``created`` charge).
 
     A new key costs two statements: the profiles (customer, provider and
     broker at once) and ``INSERT … ON CONFLICT DO NOTHING RETURNING`` with
@@ -241,15 +246,16 @@ def _claim(
                 if token is None and not cust.processor_card_key:
                     raise NoPaymentMethod(cust.printable_name or cust.slug)
                 charge = _insert_claimed(session, key, cust, prov, amount, currency, broker_fee)
+                retried = False
                 if charge is None:
-                    charge, claimed = _claim_existing(session, key, cust, prov, amount, currency)
+                    charge, claimed, retried = _claim_existing(session, key, cust, prov, amount, currency)
                     if not claimed:
-                        return charge, None
+                        return charge, None, False
                 broker = rows.get(app.settings.BROKER)
                 if broker is None:  # pragma: no cover - init_db creates it
                     raise LookupError(f"no broker profile {app.settings.BROKER!r}: run init_db() first")
                 found = {p.id: p for p in rows.values()}
-                return charge, common.parties_of(app, charge, found, broker.id)
+                return charge, common.parties_of(app, charge, found, broker.id), retried
         except IntegrityError:
             continue  # another worker inserted the same key first: read it
     raise OutcomeUnknown(f"could not record charge {key!r}: the database kept refusing it")
@@ -299,27 +305,66 @@ def _claim_insert(dialect: str) -> Any:
 
 def _claim_existing(
     session: Session, key: str, cust: ProfileFields, prov: ProfileFields, amount: int, currency: str,
-) -> tuple[ChargeRow, bool]:
-    """The charge ``key`` names, and True if it was open with nobody
-    holding it: now leased to this worker."""
+) -> tuple[ChargeRow, bool, bool]:
+    """The charge ``key`` names; True if it was open with nobody holding it
+    (now leased to this worker); and True if it was ``created`` already: an
+    earlier attempt's outcome is unknown (its answer was lost, its worker
+    died), so the processor may have it."""
     at = common.now()
+    claim = update(ChargeRow).values(lease_until=at + LEASE, state=ChargeState.CREATED).returning(ChargeRow)
+    retried = False
+    # settle's lease on an awaiting charge does not keep the customer out
     charge: ChargeRow | None = session.scalars(
-        update(ChargeRow)
-        .where(ChargeRow.idempotency_key == key, ChargeRow.state.in_(CLAIMABLE),
-               # settle's lease on an awaiting charge does not keep the customer out
-               or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at,
-                   ChargeRow.state == ChargeState.AWAITING))
-        .values(lease_until=at + LEASE, state=ChargeState.CREATED)
-        .returning(ChargeRow),
+        claim.where(ChargeRow.idempotency_key == key, ChargeRow.state == ChargeState.AWAITING),
         execution_options={"populate_existing": True},
     ).one_or_none()
+    if charge is None:
+        charge = session.scalars(
+            claim.where(ChargeRow.idempotency_key == key, ChargeRow.state == ChargeState.CREATED,
+                        or_(ChargeRow.lease_until.is_(None), ChargeRow.lease_until < at)),
+            execution_options={"populate_existing": True},
+        ).one_or_none()
+        retried = charge is not None
     claimed = charge is not None
     if charge is None:
         charge = session.scalar(select(ChargeRow).where(ChargeRow.idempotency_key == key))
         if charge is None:  # pragma: no cover - the INSERT found it a moment ago
             raise OutcomeUnknown(f"charge {key!r} vanished while being claimed")
     _refuse_reused_key(key, charge, cust, prov, amount, currency)  # inside the transaction: the claim rolls back
-    return charge, claimed
+    return charge, claimed, retried
+
+
+def _ask_before_retry(app: FlowContext, charge: ChargeRow, parties: Parties4) -> ChargeRow | None:
+    """A retry of a charge whose earlier attempt has no known outcome: ask
+    the processor (``retrieve_charge``) what that attempt did before sending
+    anything. The retry may differ from it (``remember_card`` ticked or
+    unticked, another token): a processor refuses a key reused with other
+    parameters, and that refusal must not fail a purchase it charged. Paid:
+    booked, nothing sent. Declined: failed, and the ``CardError`` raised.
+    Challenged, cancelled or still processing: recorded as the processor
+    says (poll it). None when the processor has no attempt (or one still
+    waiting for the customer): send the payment. Holds the lease throughout;
+    an unknown answer releases it and propagates (nothing is sent)."""
+    if not app.backend.supports("retrieve_charge"):
+        return None
+    customer, provider, broker, _roles = parties
+    try:
+        info: ChargeInfo = app.backend.call("retrieve_charge", charge=common.charge_ref(charge, customer, provider,
+                                                                                         broker))
+    except BaseException:
+        _release(app, charge)
+        raise
+    if info.status in (ChargeStatus.NOT_FOUND, ChargeStatus.AWAITING_CUSTOMER):
+        return None
+    if info.status == ChargeStatus.SUCCEEDED:
+        common.LOGGER.info("charge %s: an earlier attempt was paid; booked, not sent again", charge.id)
+        return record_result(app, charge, actions.result_of(info), parties=parties, claimed=True)
+    if info.status == ChargeStatus.FAILED:
+        code = info.failure_code or "card_declined"
+        _fail(app, charge, code, info.processor_key)
+        raise CardError(info.failure_message or "The payment was declined.", code,
+                        charge_processor_key=info.processor_key)
+    return actions.record_unfinished(app, charge, actions.result_of(info))
 
 
 def _refuse_reused_key(key: str, charge: ChargeRow, cust: ProfileFields, prov: ProfileFields, amount: int, currency: str) -> None:
