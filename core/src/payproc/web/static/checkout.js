@@ -18,6 +18,9 @@
  * purchase" (after a paid purchase) or the processor refused the card (the
  * charge failed: nothing was taken, a retry is a new charge). A double click,
  * a second Pay or a lost answer re-uses the key, so the server charges once.
+ * The key is kept in the page's address (?purchase=<key>, replacing the
+ * history entry): a reload, the Back button or a second tab on that address
+ * shows that purchase again instead of starting another.
  * URLs are relative so the app can be mounted under any prefix.
  */
 (function () {
@@ -177,6 +180,12 @@
     });
   }
 
+  /* The purchase's key in the address (no new history entry), or none. */
+  function remember(key) {
+    var url = window.location.pathname + (key ? "?" + new URLSearchParams({purchase: key}).toString() : "");
+    window.history.replaceState(null, "", url);
+  }
+
   function prepare(amountMajor, currency) {
     var body = {amount_major: amountMajor, currency: currency};
     if (purchase && purchase.amountMajor === amountMajor && purchase.currency === currency) {
@@ -186,6 +195,7 @@
       if (r.ok) {
         purchase = {amountMajor: amountMajor, currency: currency, key: r.data.idempotency_key,
                     prepared: r.data, state: null};
+        remember(purchase.key);
       }
       return r;
     });
@@ -274,6 +284,16 @@
       function again() {
         api("GET", "api/checkout/" + encodeURIComponent(key)).then(function (r) {
           if (!purchase || purchase.key !== key) { resolve(); return; }
+          if (r.ok && r.data.state === "awaiting") {
+            // The server never saw the attempt (the post was lost on the
+            // way): nothing was charged, and Pay pays this purchase, same key.
+            purchase.state = "awaiting";
+            setStatus("pay-status", "");
+            showError("pay-error", "The payment did not reach the server; nothing was charged. Press Pay to pay.");
+            lockForm();
+            resolve();
+            return;
+          }
           if (r.ok && r.data.state && (SETTLED[r.data.state] || r.data.state === "requires_action")) {
             resolve(answer({status: r.data.state === "done" ? 200 : 402, ok: r.data.state === "done",
                             data: r.data.state === "failed" ? {charge: r.data, message: failedMessage(r.data)} : r.data}));
@@ -343,6 +363,7 @@
   function newPurchase() {
     if (polling) { window.clearTimeout(polling); polling = null; }
     purchase = null;
+    remember(null);
     charge = null;
     $("receipt").hidden = true;
     clearMessages("pay");
@@ -370,18 +391,36 @@
     });
   }
 
-  /* Back from a redirect (…/?purchase=<key>): show that purchase's real
-   * outcome (the return endpoint already asked the processor). */
+  /* The address names a purchase (…/?purchase=<key>): back from a redirect
+   * (the return endpoint already asked the processor), a reload, the Back
+   * button, a second tab. Show where it stands and go on from there: a
+   * purchase in progress is polled, one waiting for the customer's
+   * confirmation or not attempted yet is paid by Pay under the same key.
+   * Resolves once it is shown (the polling goes on by itself). */
   function resume() {
     var key = new URLSearchParams(window.location.search).get("purchase");
     if (!key) { return Promise.resolve(); }
     return api("GET", "api/checkout/" + encodeURIComponent(key)).then(function (r) {
-      if (!r.ok) { showError("pay-error", r.data.message || "That purchase is unknown."); return; }
-      purchase = {amountMajor: null, currency: r.data.currency, key: key, prepared: null, state: r.data.state};
+      if (!r.ok) { remember(null); showError("pay-error", r.data.message || "That purchase is unknown."); return; }
+      var amountMajor = String(r.data.display || "").split(" ")[0];
+      purchase = {amountMajor: amountMajor, currency: r.data.currency, key: key, prepared: null, state: r.data.state};
       $("currency").value = r.data.currency;
-      return answer({status: r.data.state === "done" ? 200 : (SETTLED[r.data.state] ? 402 : 202), ok: true,
-                     data: r.data.state === "failed" || r.data.state === "expired"
-                       ? {charge: r.data, message: failedMessage(r.data)} : r.data});
+      $("amount").value = amountMajor;
+      if (r.data.state === "awaiting") { lockForm(); return; }  // not attempted: Pay pays it
+      if (r.data.state === "requires_action") {
+        // Not sent back to the processor by itself (a Back from its page
+        // would land here and leave again): Pay confirms it.
+        track(r.data);
+        showReceipt(r.data);
+        showError("pay-error", "The payment waits for your confirmation. Press Pay to confirm it.");
+        return;
+      }
+      answer({status: r.data.state === "done" ? 200 : (SETTLED[r.data.state] ? 402 : 202), ok: true,
+              data: r.data.state === "failed" || r.data.state === "expired"
+                ? {charge: r.data, message: failedMessage(r.data)} : r.data}).then(function () {
+        lockForm();
+        return refreshLedger();
+      });
     });
   }
 
@@ -391,6 +430,9 @@
     $("pay-form").addEventListener("submit", pay);
     $("refund-button").addEventListener("click", refund);
     $("new-purchase").addEventListener("click", newPurchase);
+    // Restored from the back/forward cache, the page would show a moment
+    // long gone: load it again, the address names the purchase.
+    window.addEventListener("pageshow", function (event) { if (event.persisted) { window.location.reload(); } });
     api("GET", "api/context").then(function (r) {
       if (!r.ok) { throw new Error(r.data.message || "The payment context could not be loaded."); }
       context = r.data;
