@@ -255,3 +255,23 @@ def test_a_new_amount_after_a_decline_is_a_new_purchase(browser, site, payproc_a
                                                                                    (2500, "succeeded")]
     assert [(c.amount, c.state) for c in charges(payproc_app)] == [(2000, "failed"), (2500, "done")]
     assert payproc_app.check_books().balanced
+
+
+def test_an_unreachable_processor_then_pay_again_charges_once(browser, site, payproc_app, tabs):
+    """The processor never got the request (fault ``unreachable``): the
+    page polls, the poll finds nothing at the processor, the purchase is
+    failed with nothing taken, and the shopper's next Pay is one charge."""
+    from payproc_fake import processor
+
+    tab = open_tab(browser, site, tabs)
+    processor.get_account(payproc_app.backend.settings.ACCOUNT).fail_next(  # type: ignore[attr-defined]
+        "unreachable", operation="create_charge")
+    tab.page.get_by_role("button", name="Pay").click()
+    tab.page.wait_for_function("() => !document.getElementById('pay-error').hidden", timeout=10_000)
+    assert tab.text("#pay-error").endswith("nothing was charged.")
+    assert processor_charges(payproc_app) == []
+    tab.pay()
+    wait_state(tab, "done")
+    assert [c["status"] for c in processor_charges(payproc_app)] == ["succeeded"]
+    assert [c.state for c in charges(payproc_app)] == ["failed", "done"]
+    assert payproc_app.check_books().balanced
