@@ -126,11 +126,13 @@ def subscriber() -> Party:
 @pytest.fixture
 def payproc_app(payproc_harness: Any, tmp_path: Path) -> Iterator[Any]:
     """The conformance suite's app, its customer with the phone Razorpay
-    requires for recurring payments (the suite's profiles have none)."""
+    requires for recurring payments (the suite's profiles have none), and
+    the harness told that the suite's cards are that customer's."""
     from payproc.testing.driver import CUSTOMER, make_app
 
     app = make_app(payproc_harness, tmp_path)
     app.set_phone(CUSTOMER, PHONE)
+    payproc_harness.bind(app, CUSTOMER)  # card_token(): a card-update checkout of this customer
     yield app
     app.db.engine.dispose()
 

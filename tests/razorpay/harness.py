@@ -5,6 +5,10 @@ from Razorpay that payproc cannot do itself.
   (backdoor ``/_test/checkout``) and returns the payment id with the
   ``razorpay_signature`` Checkout would post (HMAC of ``order_id|payment_id``
   with the key secret).
+* ``card_payment`` pays a card-update context the same way, and
+  ``card_token`` (the suite's) makes that context for the customer
+  :meth:`RazorpayHarness.bind` names: a card is saved only from a payment
+  on an order payproc opened for that customer.
 * ``webhook`` builds and signs the callback Razorpay would send.
 * ``processor_charges`` reads the fake's payments directly, so results are
   checked without trusting the backend.
@@ -92,6 +96,9 @@ class RazorpayHarness:
         self.live = live
         self.timeout = timeout
         self.session = requests.Session()
+        #: Whose card :meth:`card_token` saves (:meth:`bind`).
+        self.app: Any = None
+        self.card_customer: str | None = None
 
     @classmethod
     def from_environment(cls) -> RazorpayHarness | None:
@@ -149,8 +156,36 @@ class RazorpayHarness:
             "razorpay_order_id": order_id,
         }
 
+    def bind(self, app: Any, customer: str) -> None:
+        """Tell :meth:`card_token` whose card it saves: ``customer`` of
+        ``app`` (the conformance suite's customer of ``payproc_app``)."""
+        self.app, self.card_customer = app, customer
+
     def card_token(self, *, outcome: str = "success", card: Mapping[str, Any] | None = None) -> str:
-        return self.backdoor("card_checkout", {"outcome": outcome, "card": dict(card or {})})["id"]
+        """A card saved the way a page saves one: the bound customer's
+        card-update context (``payment_context`` without an amount: the
+        order payproc opens on their Razorpay customer), paid by Checkout.
+        Razorpay names no subscriber in a payment: only a payment on an
+        order payproc opened for the customer puts a card on file."""
+        if self.live:
+            raise BackdoorUnavailable("Razorpay test mode has no backdoor to pay a card-update order (Checkout needs "
+                                      "a browser)")
+        if self.app is None or self.card_customer is None:
+            raise RuntimeError("card_token() needs the application and customer the card is for: harness.bind(app, "
+                               "customer) (or card_payment() with a card-update context)")
+        prepared = self.app.payment_context(self.card_customer)
+        context = PaymentContext(prepared.values, prepared.token_field, None)
+        return self.card_payment(context, outcome=outcome, card=card)
+
+    def card_payment(self, context: PaymentContext, *, outcome: str = "success",
+                     card: Mapping[str, Any] | None = None) -> str:
+        """Checkout pays a card-update ``context`` (the page's values: the
+        order and the customer's ``customer_id``); returns the payment id the
+        page posts as the card."""
+        assert context.values.get("recurring") == "1", "not a card-update context (payment_context without amount)"
+        amount, currency = int(context.values["amount"]), str(context.values["currency"]).lower()
+        payment_id, _ = self.pay(context, amount, currency, outcome=outcome, card=card)
+        return payment_id
 
     def webhook(self, type: EventType, charge_processor_key: str, *, amount: int | None = None,
                 currency: str | None = None, event_id: str | None = None, secret: str | None = None,

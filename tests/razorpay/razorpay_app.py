@@ -50,8 +50,16 @@ class Shop:
         """Forget the webhooks sent so far (they are not what a test is about)."""
         self._delivered = len(self.harness.deliveries())
 
+    def card_payment(self, customer: str = CUSTOMER, **card: Any) -> str:
+        """Render ``customer``'s card-update page and let Checkout pay it:
+        the payment id the page posts to ``api/card``."""
+        from payproc.types import PaymentContext
+
+        prepared = self.app.payment_context(customer)
+        return str(self.harness.card_payment(PaymentContext(prepared.values, prepared.token_field, None), card=card))
+
     def save_card(self, customer: str = CUSTOMER, **card: Any) -> Any:
-        return self.app.update_card(customer, self.harness.card_token(card=card))
+        return self.app.update_card(customer, self.card_payment(customer, **card))
 
     def pay_page(self, amount: int, customer: str = CUSTOMER, **pay: Any) -> tuple[str, str, dict[str, str]]:
         """Render the payment page and let Checkout pay it: (idempotency

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from payproc.types import ChargeRef, Party, PaymentRequest, ProcessorKeys
+from payproc.types import ChargeRef, Party, PaymentContext, PaymentRequest, ProcessorKeys
 
-__all__ = ["BROKER", "PROVIDER", "charge_ref", "request_for"]
+__all__ = ["BROKER", "PROVIDER", "card_context", "charge_ref", "request_for"]
 
 BROKER = Party(slug="broker", printable_name="Broker Ltd", is_broker=True)
 PROVIDER = Party(slug="provider", printable_name="Provider Pvt Ltd",
@@ -29,3 +29,10 @@ def charge_ref(subscriber: Party, amount: int, currency: str, key: str, processo
                      **extra)
 
 
+def card_context(backend: Any, subscriber: Party) -> PaymentContext:
+    """``subscriber``'s card-update context, as the core asks for it
+    (``payment_context`` without an amount)."""
+    context: PaymentContext = backend.call(
+        "get_payment_context", subscriber=subscriber, amount=None, currency=None, provider=PROVIDER, broker=BROKER,
+        broker_fee_amount=0, return_url=None, idempotency_key=None)
+    return context

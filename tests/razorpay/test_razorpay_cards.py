@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from payproc.errors import CardError, ProcessorError
 from payproc.types import ChargeStatus, ProcessorKeys
-from razorpay_helpers import BROKER, PROVIDER, charge_ref, request_for
+from razorpay_helpers import BROKER, PROVIDER, card_context, charge_ref, request_for
 
 
 def with_card(party, card_key):
@@ -16,7 +16,7 @@ def with_card(party, card_key):
 
 
 def save_card(backend, backdoor, subscriber, **card):
-    token = backdoor.card_token(card=card)
+    token = backdoor.card_payment(card_context(backend, subscriber), card=card)
     update = backend.call("create_or_update_card", subscriber=subscriber, token=token, provider=PROVIDER,
                           broker=BROKER)
     return with_card(subscriber, update.card_key), update
@@ -75,7 +75,7 @@ def test_new_card_takes_over_and_the_old_token_is_kept(backend, backdoor, subscr
 
 
 def test_declined_card_is_not_saved(backend, backdoor, subscriber):
-    token = backdoor.card_token(outcome="decline")
+    token = backdoor.card_payment(card_context(backend, subscriber), outcome="decline")
     with pytest.raises(CardError) as caught:
         backend.call("create_or_update_card", subscriber=subscriber, token=token, provider=PROVIDER, broker=BROKER)
     assert caught.value.charge_processor_key == token

@@ -17,7 +17,7 @@ def sdk(harness, fake):
 
 
 def _recurring_request(fake, sdk, backdoor):
-    token_payment = backdoor.card_token(card={"last4": "1111"})
+    token_payment = backdoor.backdoor("card_checkout", {"card": {"last4": "1111"}})["id"]
     payment = fake.state.payments[token_payment]
     order = sdk.order.create({"amount": 10000, "currency": "INR", "payment_capture": True,
                               "customer_id": payment["customer_id"]})

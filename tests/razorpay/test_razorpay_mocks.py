@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from payproc.types import ProcessorKeys
-from razorpay_helpers import BROKER, PROVIDER, charge_ref, request_for
+from razorpay_helpers import BROKER, PROVIDER, card_context, charge_ref, request_for
 
 MOCKS = Path("/work/shared/data/razorpay-sdk-mocks")
 pytestmark = pytest.mark.skipif(not MOCKS.is_dir(), reason="the SDK's sample responses are not on this machine")
@@ -108,7 +108,7 @@ def world(backend, backdoor, checkout, subscriber, key, fake) -> dict[str, Any]:
                           amount=1000, broker_amount=0, idempotency_key="rf")
     transfer = backend.call("create_transfer", provider=PROVIDER, amount=1000, currency="inr", descr=None,
                             idempotency_key="tr-mock")
-    token = backdoor.card_token(card={"last4": "1111"})
+    token = backdoor.card_payment(card_context(backend, subscriber), card={"last4": "1111"})
     update = backend.call("create_or_update_card", subscriber=subscriber, token=token, provider=PROVIDER,
                           broker=BROKER)
     with_card = dataclasses.replace(subscriber, keys=ProcessorKeys(card_key=update.card_key))

@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 from payproc.types import ChargeStatus, ProcessorKeys
-from razorpay_helpers import BROKER, PROVIDER, charge_ref, request_for
+from razorpay_helpers import BROKER, PROVIDER, card_context, charge_ref, request_for
 
 
 def context_for(backend, subscriber, amount, key):
@@ -109,8 +109,8 @@ def test_save_card_books_the_payment_and_keeps_only_a_recurring_card(backend, ba
         assert (result.status, result.card_key) == (ChargeStatus.SUCCEEDED, None)
         assert fake.state.payments[token]["captured"], "the payment is booked whatever happened to the card"
         assert token in caplog.text
-    mandate_payment = backdoor.card_token()
-    assert cards.kept_by(fake.state.payments[mandate_payment]) == fake.state.payments[mandate_payment]["customer_id"]
+    mandate_payment = backdoor.card_payment(card_context(backend, with_customer))
+    assert cards.kept_by(fake.state.payments[mandate_payment]) == customer["id"]
 
 
 def test_minimum_amount(backend):

@@ -8,15 +8,11 @@ import logging
 import pytest
 from payproc.errors import CardError
 from payproc.types import ChargeStatus, ProcessorKeys
-from razorpay_helpers import BROKER, PROVIDER, request_for
+from razorpay_helpers import BROKER, PROVIDER, card_context, request_for
 
 
 def save(backend, backdoor, subscriber, **card):
-    token = backdoor.card_token(card=card) if not subscriber.keys.card_key else None
-    if token is None:
-        context = backend.call("get_payment_context", subscriber=subscriber, amount=None, currency=None,
-                               provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=None)
-        token, _ = backdoor.pay(context, 100, "inr", card=card)
+    token = backdoor.card_payment(card_context(backend, subscriber), card=card)
     update = backend.call("create_or_update_card", subscriber=subscriber, token=token, provider=PROVIDER,
                           broker=BROKER)
     return dataclasses.replace(subscriber, keys=ProcessorKeys(card_key=update.card_key)), token
