@@ -138,18 +138,24 @@ class RazorpayHarness:
 
     def pay(self, context: PaymentContext, amount: int, currency: str, *, outcome: str = "success",
             card: Mapping[str, Any] | None = None, method: str = "card",
-            save: bool | None = None) -> tuple[str, Mapping[str, str]]:
+            save: bool | None = None, customer_id: str | None = None,
+            token_id: str | None = None) -> tuple[str, Mapping[str, str]]:
         """Checkout pays the order (``method="upi"``: a collect request the
         customer has not approved yet; ``save``: the customer ticks "save
-        this card", by default when Checkout was given a customer)."""
+        this card", by default when Checkout was given a customer).
+        ``customer_id``: a page that gives Checkout another customer than
+        the context's (the browser sets Checkout's options); ``token_id``:
+        the customer picks that customer's saved card."""
         order_id = context.reference or str(context.values["order_id"])
+        customer_id = customer_id or context.values.get("customer_id")
         payment = self.backdoor("checkout", {
             "order_id": order_id,
             "outcome": outcome,
-            "save": bool(context.values.get("customer_id")) if save is None else save,
+            "save": bool(customer_id) if save is None else save,
             "card": dict(card or {}),
             "method": method,
-            "customer_id": context.values.get("customer_id"),
+            "customer_id": customer_id,
+            "token_id": token_id,
         })
         return payment["id"], {
             "razorpay_signature": self.checkout_signature(order_id, payment["id"]),

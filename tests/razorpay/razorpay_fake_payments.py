@@ -74,7 +74,7 @@ class OrdersAndPayments:
         return order
 
     def list_orders(self, args: Mapping[str, str]) -> dict[str, Any]:
-        items = list(self.orders.values())
+        items = [o for o in self.orders.values() if not o.get("_orderless")]
         if "receipt" in args:
             items = [o for o in items if o["receipt"] == args["receipt"]]
         return self.collection(items, args)
@@ -156,6 +156,7 @@ class OrdersAndPayments:
             "acquirer_data": {"auth_code": None} if is_card else {"rrn": None},
             "created_at": self.now(),
             "_card": card_entity if is_card else None,
+            "_order_id": order["id"],  # kept when Checkout made it without an order (order_id null)
             "_save": save,
             "_token": token,
         }
@@ -186,7 +187,7 @@ class OrdersAndPayments:
         payment asked for it), then captured at once on an auto-capture order."""
         if payment["status"] != "created":
             raise RazorpayError("Only created payments can be authorized", field="payment_id")
-        order = self.orders[payment["order_id"]]
+        order = self.orders[payment["_order_id"]]
         payment["status"] = "authorized"
         if payment["method"] == "card":
             payment["acquirer_data"] = {"auth_code": "".join(secrets.choice(string.digits) for _ in range(6))}
@@ -211,7 +212,7 @@ class OrdersAndPayments:
     def apply_capture(self, payment: dict[str, Any]) -> None:
         fee, tax = payment_fee(payment["amount"], payment["currency"])
         payment.update(status="captured", captured=True, fee=fee, tax=tax)
-        order = self.orders[payment["order_id"]]
+        order = self.orders[payment["_order_id"]]
         order.update(status="paid", amount_paid=order["amount"], amount_due=0)
         self.balance += inr_value(payment["amount"], payment["currency"]) - fee
         self.emit("payment.captured", payment=self.payment_view(payment))

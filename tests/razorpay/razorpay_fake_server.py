@@ -206,16 +206,27 @@ class FakeRazorpayServer:
         if what == "checkout":
             # What Razorpay Checkout does in the browser: pay the order (a
             # UPI payment stays ``created`` until the customer approves it).
-            order = s.get(s.orders, data["order_id"])
+            # ``token_id``: the customer picks a card saved on ``customer_id``.
+            # No ``order_id``: Checkout opened with an amount and no order
+            # (Razorpay allows it: the payment's ``order_id`` is null).
+            if data.get("order_id") is None:
+                order = s.create_order({"amount": data["amount"], "currency": data.get("currency", "INR")})
+                order["_orderless"] = True
+            else:
+                order = s.get(s.orders, data["order_id"])
             customer_id = data.get("customer_id") or order["_customer_id"]
+            token = s.customer_token(customer_id, data["token_id"]) if data.get("token_id") else None
             method = data.get("method", "card")
             outcome = "pending" if method != "card" and data.get("outcome", "success") == "success" else \
                 data.get("outcome", "success")
-            payment = s.new_payment(order, outcome=outcome, card=data.get("card", {}), customer_id=customer_id,
-                                    save=bool(data.get("save")), method=method)
+            payment = s.new_payment(order, outcome=outcome, card=token["_card_input"] if token else data.get("card", {}),
+                                    customer_id=customer_id, token=token, save=bool(data.get("save")), method=method)
+            if order.get("_orderless"):
+                payment["order_id"] = None
             return s.payment_view(payment, True)
         if what == "card_checkout":
-            # A card saved by a card-update checkout the server did not set up.
+            # A card saved by a card-update checkout on an order and customer
+            # the fake makes itself (no payproc subscriber is named anywhere).
             customer = s.create_customer({"name": data.get("name", "Card Holder"), "email": data.get("email"),
                                           "fail_existing": "0"})
             order = s.create_order({"amount": 100, "currency": "INR", "customer_id": customer["id"],
@@ -258,9 +269,9 @@ class FakeRazorpayServer:
         if what == "payments":
             receipt = request.args.get("receipt")
             items = [
-                {**s.payment_view(p), "receipt": s.orders[p["order_id"]]["receipt"]}
+                {**s.payment_view(p), "receipt": s.orders[p["_order_id"]]["receipt"]}
                 for p in s.payments.values()
-                if receipt is None or s.orders[p["order_id"]]["receipt"] == receipt
+                if receipt is None or s.orders[p["_order_id"]]["receipt"] == receipt
             ]
             return {"items": items}
         if len(parts) == 2 and parts[0] == "payments":

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import date
 
 import pytest
-from payproc.errors import CardError, ProcessorError
+from payproc.errors import CardError, InvalidInput, ProcessorError
 from payproc.types import ChargeStatus, ProcessorKeys
 from razorpay_helpers import BROKER, PROVIDER, card_context, charge_ref, request_for
 
@@ -31,6 +31,8 @@ def test_card_context_opens_a_customer_and_an_authorization_order(backend, subsc
         order = fake.state.orders[context.reference]
         assert order["amount"] == 100 and order["_customer_id"] == context.values["customer_id"]
         assert order["_token"]["max_amount"] > 0 and order["_payment_capture"] is False
+        assert (order["notes"]["payproc_subscriber"], order["notes"]["payproc_customer"]) == (
+            subscriber.slug, context.values["customer_id"]), "the notes bind the order to the subscriber"
     again = backend.call("get_payment_context", subscriber=subscriber, amount=None, currency=None,
                          provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=None)
     assert again.values["customer_id"] == context.values["customer_id"]  # fail_existing=0
@@ -54,7 +56,7 @@ def test_card_saved_for_another_profile_is_refused(backend, backdoor, subscriber
                            provider=PROVIDER, broker=BROKER, broker_fee_amount=0, return_url=None, idempotency_key=None)
     token, _ = backdoor.pay(context, 100, "inr")
     thief = dataclasses.replace(subscriber, slug="someone-else")
-    with pytest.raises(ProcessorError, match="another profile"):
+    with pytest.raises(InvalidInput, match="another customer's order"):
         backend.call("create_or_update_card", subscriber=thief, token=token, provider=PROVIDER, broker=BROKER)
 
 
@@ -157,8 +159,6 @@ def test_card_on_file_passed_as_token_pays_recurring(backend, backdoor, subscrib
 def test_another_customers_card_on_file_passed_as_token_is_refused(backend, backdoor, subscriber, key, fake):
     """A browser that posts someone else's ``cust_…`` as the payment id is
     refused before any request: no order, no recurring payment on their card."""
-    from payproc.errors import InvalidInput
-
     owner, _ = save_card(backend, backdoor, subscriber)
     thief = dataclasses.replace(subscriber, slug="someone-else", keys=ProcessorKeys())
     before = (len(fake.state.orders), len(fake.state.payments)) if fake is not None else None

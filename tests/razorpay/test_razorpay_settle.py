@@ -110,7 +110,9 @@ def test_save_card_books_the_payment_and_keeps_only_a_recurring_card(backend, ba
         assert fake.state.payments[token]["captured"], "the payment is booked whatever happened to the card"
         assert token in caplog.text
     mandate_payment = backdoor.card_payment(card_context(backend, with_customer))
-    assert cards.kept_by(fake.state.payments[mandate_payment]) == customer["id"]
+    assert cards.kept_by(with_customer, fake.state.payments[mandate_payment]) == customer["id"]
+    assert cards.kept_by(dataclasses.replace(subscriber, slug="someone-else"), fake.state.payments[mandate_payment]) \
+        is None, "another customer's mandate is not kept"
 
 
 def test_minimum_amount(backend):

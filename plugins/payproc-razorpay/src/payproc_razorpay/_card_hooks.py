@@ -22,8 +22,11 @@ __all__ = ["CardHooks"]
 class CardHooks(BackendBase):
     @hookimpl
     def create_or_update_card(self, subscriber: Party, token: str, provider: Party, broker: Party) -> CardUpdate:
-        """Keep the card a checkout payment (``pay_…``) saved; the
-        customer's other tokens stay."""
+        """Keep the card a checkout payment (``pay_…``) saved, if the
+        payment is on an order payproc opened for ``subscriber`` and saved
+        its card on their Razorpay customer (else ``InvalidInput``, nothing
+        changed: a payment id is no secret); the customer's other tokens
+        stay."""
         from .cards import Cards
         from .payments import Payments
 
@@ -31,7 +34,7 @@ class CardHooks(BackendBase):
             raise ProcessorError("a Razorpay card is saved from a checkout payment id (pay_…)")
         client = self.client
         payment = Payments(client).fetch(token, provider.slug)
-        order = client.call(client.sdk.order.fetch, payment["order_id"]) if payment.get("order_id") else {}
+        order = client.call(client.sdk.order.fetch, payment["order_id"]) if payment.get("order_id") else None
         return Cards(client).save_from_payment(subscriber, payment, order)
 
     @hookimpl

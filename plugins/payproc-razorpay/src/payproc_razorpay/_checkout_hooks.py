@@ -96,7 +96,7 @@ class CheckoutHooks(BackendBase):
         payment = payments.fetch(token, request.provider.slug)
         result = payments.settle(payment, reference, request.amount, currency, request.provider.slug)
         if request.save_card:
-            result = replace(result, card_key=Cards(self.client).kept_by(payment, request.provider.slug))
+            result = replace(result, card_key=Cards(self.client).kept_by(request.customer, payment, request.provider.slug))
         return result
 
     @hookimpl

@@ -68,13 +68,16 @@ def card_context(
     client: RazorpayClient, subscriber: Party, provider: Party, idempotency_key: str | None
 ) -> PaymentContext:
     """A card-update checkout: an authorization (never captured: Razorpay
-    gives uncaptured authorizations back) that saves a recurring token."""
+    gives uncaptured authorizations back) that saves a recurring token. The
+    order's notes name the subscriber and their Razorpay customer: they
+    are what binds the payment to this subscriber when its id is posted as
+    the card (the browser sets Checkout's options, not the order's notes)."""
     settings = client.settings
     currency = check_amount(settings.CARD_AUTH_AMOUNT, settings.CARD_AUTH_CURRENCY)
     customer = Cards(client).customer_for(subscriber)
     order = find_or_create_order(
         client, amount=settings.CARD_AUTH_AMOUNT, currency=currency, idempotency_key=idempotency_key,
-        notes=notes_for(idempotency_key, subscriber=subscriber.slug, purpose="card"),
+        notes=notes_for(idempotency_key, subscriber=subscriber.slug, purpose="card", customer=str(customer["id"])),
         provider=provider.slug, capture=False,
         extra={
             "customer_id": customer["id"],
