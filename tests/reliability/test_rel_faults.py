@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 import payproc.flows._common
 import payproc.flows.checkout
+import payproc.flows.outcome
 import payproc.flows.webhooks
 from payproc.db import ChargeRow, DisputeRow, LedgerRow, WebhookEventRow
 from payproc.flows.checkout import LEASE
@@ -95,7 +96,7 @@ def test_crash_inside_the_commit_rolls_back_and_settles(rel_app, monkeypatch):
     """The crash hits inside the transaction that records the success (after
     the ledger rows were written): none of it is kept."""
     account = account_of(rel_app)
-    _crash_once(monkeypatch, payproc.flows.checkout, "apply_pending_events")
+    _crash_once(monkeypatch, payproc.flows.outcome, "apply_pending_events")
     with pytest.raises(Crash):
         rel_app.checkout("alice", 2000, "usd", "tok_visa", idempotency_key="crash-3")
     assert _count(rel_app, LedgerRow) == 0

@@ -46,7 +46,7 @@ def poll(app: FlowContext, idempotency_key: str, *, customer: str | None = None)
     whose outcome is unknown (``created``, no worker holding it) is settled
     with the processor first; an answer that is still unknown leaves it as
     it is."""
-    from .checkout import settle_charge
+    from .outcome import settle_charge
 
     charge = charge_for_key(app, idempotency_key, customer=customer)
     if charge.state == ChargeState.CREATED and (charge.lease_until is None or charge.lease_until < common.now()):
@@ -150,7 +150,7 @@ def abandon_if_old(app: FlowContext, charge: ChargeRow, ref: ChargeRef, info: Ch
     if app.backend.supports("cancel_payment"):
         canceled: ChargeInfo = app.backend.call("cancel_payment", charge=ref)
         if canceled.status == ChargeStatus.SUCCEEDED:
-            from .checkout import record_result
+            from .outcome import record_result
 
             return record_result(app, charge, result_of(canceled)).state == ChargeState.DONE
         if canceled.status == ChargeStatus.CANCELED:
@@ -230,7 +230,7 @@ def complete(app: FlowContext, charge: int | str, params: Mapping[str, Any] | No
     A finished charge is returned as is; one another worker is finishing is
     returned as it stands (poll it). Backends without ``complete_payment``
     are asked through ``retrieve_charge``."""
-    from .checkout import record_result
+    from .outcome import record_result
 
     fields = {str(name): value for name, value in (params or {}).items()}
     if any(not isinstance(value, str) for value in fields.values()):

@@ -4,7 +4,7 @@ payouts, by asking the processor — never by guessing.
 :func:`settle` is what ``Payproc.settle()`` and ``payproc settle`` run. Each
 kind is settled through its own look-up hook: charges through
 ``retrieve_charge`` (the per-charge logic, customer action included, is
-:func:`payproc.flows.checkout.settle_charge`), refunds through
+:func:`payproc.flows.outcome.settle_charge`), refunds through
 ``retrieve_refund`` (:func:`payproc.flows.refunds.settle_refund`), payouts
 through ``retrieve_transfer`` (:func:`payproc.flows.transfers.settle_transfer`).
 What cannot be settled now stays as it is and is listed in the report with
@@ -24,7 +24,7 @@ from sqlalchemy import select
 from ..db.models import IN_PROGRESS_STATES, ChargeRow, RefundRow, RefundState, TransferRow, TransferState
 from ..errors import IntegrityMismatch, NotSupportedError, OutcomeUnknown
 from . import _common as common
-from . import checkout, refunds, transfers
+from . import checkout, outcome, refunds, transfers
 
 if TYPE_CHECKING:
     from .context import FlowContext
@@ -113,7 +113,7 @@ def _charges(app: FlowContext, report: SettleReport, customer: str | None, older
     # On PostgreSQL, claimed in leased batches: settle runs at once split them.
     for charge in charges_to_settle(app, customer=customer, older_than=older_than, lease=checkout.LEASE):
         try:
-            changed = checkout.settle_charge(app, charge)
+            changed = outcome.settle_charge(app, charge)
         except (OutcomeUnknown, IntegrityMismatch, NotSupportedError) as error:
             # One charge the processor cannot tell about now, or whose answer
             # needs review, must not keep the others unsettled.
