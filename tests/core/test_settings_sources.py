@@ -134,6 +134,19 @@ def test_a_misspelt_top_level_key_is_an_error_not_a_default(source, message, tmp
     assert not any(tmp_path.glob("*.sqlite3"))
 
 
+def test_settings_built_directly_refuse_a_misspelt_key_too(tmp_path, monkeypatch):
+    """``Payproc(settings=Settings(DATABSE_URL=...))`` is the same mistake as
+    the keyword to ``Payproc``: an error, not the default SQLite file."""
+    from payproc.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigurationError) as error:
+        Settings(DATABSE_URL="postgresql://db/shop")
+    assert str(error.value) == "DATABSE_URL is not a setting: did you mean 'DATABASE_URL'?"
+    assert Settings(DATABASE_URL="sqlite:///shop.db").DATABASE_URL == "sqlite:///shop.db"
+    assert not any(tmp_path.iterdir())
+
+
 def test_other_payproc_variables_and_lower_case_toml_keys_are_fine(tmp_path, monkeypatch):
     for name in ("PAYPROC_DEBUG", "PAYPROC_ADMIN_TOKEN", "PAYPROC_TEST_POSTGRES_URL", "PAYPROC_CELERY_BROKER"):
         monkeypatch.setenv(name, "1")

@@ -31,6 +31,7 @@ from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
     EnvSettingsSource,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -190,7 +191,10 @@ class _UpperCaseSections(PydanticBaseSettingsSource):
         if isinstance(self.inner, EnvSettingsSource):
             where = ".env: " if isinstance(self.inner, DotEnvSettingsSource) else "environment: "
             _refuse_misspelt_variables(self.inner.env_vars, where)
-        return _upper_case_sections(self.inner())
+        data = self.inner()
+        if isinstance(self.inner, InitSettingsSource):  # Settings(DATABSE_URL=...), not only load_settings
+            _refuse_unknown_keys(data)
+        return _upper_case_sections(data)
 
 
 class _TomlFile(TomlConfigSettingsSource):
