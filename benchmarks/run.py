@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                  # everything, default sizes
     python benchmarks/run.py --quick          # small sizes (a smoke run)
-    python benchmarks/run.py checkout peer    # some targets only
+    python benchmarks/run.py checkout renewals  # some targets only
 
 Targets: overhead, checkout (payproc and the djaodjin-saas peer side by side,
 SQLite and PostgreSQL, 1/2/4 workers), renewals, renewals_pg (1/2/4 worker
