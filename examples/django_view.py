@@ -67,11 +67,18 @@ def checkout(request: HttpRequest) -> JsonResponse:
     payment context when the page asked for one."""
     app = payproc()
     token_field = app.backend.token_field
+    token = request.POST.get(token_field) or None
+    if token is None:
+        # The payer here is a posted field (customer_of): without a token the
+        # card on file would be charged on the browser's word, anyone's card.
+        # With the payer from your login, this check may go.
+        return _error(400, "no_token", f"no processor token: it is expected in the {token_field!r} field.",
+                      token_field=token_field)
     try:
         currency = request.POST.get("currency", "usd")
         amount = from_major(request.POST.get("amount", ""), currency)
         charge = app.checkout(
-            customer_of(request), amount, currency, request.POST.get(token_field) or None,
+            customer_of(request), amount, currency, token,
             idempotency_key=request.POST.get("idempotency_key") or None,
         )
     except NoPaymentMethod as error:

@@ -66,6 +66,19 @@ def test_checkout_view_names_the_token_field(django_client):
     assert "'stripeToken'" in answer.json()["message"]
 
 
+def test_checkout_view_never_charges_the_posted_customers_card_on_file(django_client, payproc_app):
+    """The example takes the payer from a posted field: a post without a
+    token must not charge the card on file of whoever it names."""
+    payproc_app.update_card(CUSTOMER, "tok_visa")
+    account = processor.get_account(payproc_app.backend.settings.ACCOUNT)
+    before = len(account.list_charges())
+    answer = django_client.post("/checkout/", {"customer": CUSTOMER, "amount": "20.00", "currency": "usd"})
+    assert answer.status_code == 400 and answer.json()["error"] == "no_token"
+    assert "'stripeToken'" in answer.json()["message"]
+    assert len(account.list_charges()) == before and payproc_app.list_charges() == []
+    assert payproc_app.party(CUSTOMER).keys.card_key is not None
+
+
 def test_checkout_view_maps_a_decline_to_402(django_client):
     answer = django_client.post("/checkout/", {"customer": CUSTOMER, "amount": "5.00", "stripeToken": "tok_decline"})
     assert answer.status_code == 402
