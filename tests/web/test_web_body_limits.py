@@ -66,6 +66,22 @@ def test_deeply_nested_json_is_400(client, payproc_app, depth):
     assert recorded(payproc_app) == (0, 0, 0)
 
 
+def test_a_body_nested_exactly_max_depth_levels_with_a_value_inside_pays(client, payproc_app):
+    """The README: refused when nested *more than* 16 levels. The body and
+    15 objects inside it are 16 levels; the value in the innermost is no
+    level of nesting (it was counted as one: such a body was refused)."""
+    nested = '{"x": "1"}'
+    for _ in range(MAX_DEPTH - 2):
+        nested = f'{{"n": {nested}}}'
+    body = f'{{"amount": 2000, "currency": "usd", "stripeToken": "tok_visa", "params": {nested}}}'
+    answer = client.post("/api/checkout", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 200, answer.text
+    deeper = body.replace('{"x": "1"}', '{"x": {"y": "1"}}')
+    answer = client.post("/api/checkout", content=deeper, headers={"content-type": "application/json"})
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_json")
+    assert recorded(payproc_app)[0] == 1
+
+
 def test_a_webhook_past_its_limit_is_413_and_not_stored(client, payproc_app):
     answer = client.post("/webhooks/fake", content=b"{" + b" " * MAX_WEBHOOK_BODY + b"}",
                          headers={"content-type": "application/json"})

@@ -61,13 +61,16 @@ async def read_form(request: Request) -> dict[str, str]:
 
 
 def _too_deep(value: Any) -> bool:
+    """Whether objects and arrays nest more than :data:`MAX_DEPTH` levels
+    (the body is the first; a string or number inside is no level)."""
     level, depth = [value], 0
     while level:
         depth += 1
         if depth > MAX_DEPTH:
             return True
-        level = [item for container in level if isinstance(container, (dict, list))
-                 for item in (container.values() if isinstance(container, dict) else container)]
+        level = [item for container in level
+                 for item in (container.values() if isinstance(container, dict) else container)
+                 if isinstance(item, (dict, list))]
     return False
 
 
