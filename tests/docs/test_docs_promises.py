@@ -183,3 +183,83 @@ def test_the_template_file_table_matches_what_new_backend_writes(tmp_path):
     assert 'name = "payproc-acme"' in pyproject
     assert f'[project.entry-points."{entry.group(3)}"]\n{entry.group(1)} = "{entry.group(2)}"' in pyproject
     assert (root / "tests" / "test_acme_conformance.py").read_text().count("from payproc.testing.suite import *") == 1
+
+
+def _web_client(tmp_path):  # type: ignore[no-untyped-def]
+    """payproc.web as ``payproc serve`` serves it (no customer_of, no
+    authorize), on the fake backend and a SQLite file of the test's own."""
+    from payproc import Payproc
+    from payproc.web import create_app
+    from starlette.testclient import TestClient
+
+    app = Payproc(DATABASE_URL=f"sqlite:///{tmp_path}/docs.sqlite3",
+                  PROCESSOR={"BACKEND": "fake", "ACCOUNT": f"acct_docs_{tmp_path.name}", "WEBHOOK_SECRET": "whsec_d"})
+    app.init_db()
+    app.add_profile("alice", "Alice Martin", "alice@example.com")
+    return app, TestClient(create_app(app))
+
+
+def test_the_readme_body_limits_are_the_codes(tmp_path):
+    """README: 64 KiB (1 MiB for a webhook), 413 ``body_too_large``; JSON
+    nested more than 16 levels, 400 ``invalid_json``; nothing recorded."""
+    from payproc.web import fields
+
+    readme = " ".join(text("README.md").split())
+    quoted = re.search(r"larger than (\d+) KiB \((\d+) MiB for a webhook\) is refused with (\d+) `(\w+)`, and a JSON "
+                       r"body nested more than (\d+) levels deep with (\d+) `(\w+)`", readme)
+    assert quoted is not None
+    kib, mib, big_status, big_code, depth, deep_status, deep_code = quoted.groups()
+    assert (int(kib) * 1024, int(mib) * 1024 * 1024, int(depth)) == (
+        fields.MAX_BODY, fields.MAX_WEBHOOK_BODY, fields.MAX_DEPTH)
+    app, client = _web_client(tmp_path)
+    try:
+        big = client.post("/api/checkout", content=b" " * (fields.MAX_BODY + 1),
+                          headers={"content-type": "application/json"})
+        hook = client.post("/webhooks/fake", content=b" " * (fields.MAX_WEBHOOK_BODY + 1))
+        nested: dict[str, object] = {}
+        for _ in range(fields.MAX_DEPTH):  # the body itself is the first level
+            nested = {"n": nested}
+        deep = client.post("/api/checkout", json={"customer": "alice", "amount": 2000, "currency": "usd",
+                                                  "stripeToken": "tok_visa", **nested})
+        assert (big.status_code, big.json()["error"]) == (int(big_status), big_code)
+        assert (hook.status_code, hook.json()["error"]) == (int(big_status), big_code)
+        assert (deep.status_code, deep.json()["error"]) == (int(deep_status), deep_code)
+        assert app.list_charges() == []
+    finally:
+        app.db.dispose()
+
+
+def test_without_customer_of_the_card_on_file_is_refused_as_the_docs_say(tmp_path):
+    """README and checkout-page.md: without ``customer_of`` a checkout with
+    no token is 400 ``no_token``, and one with ``remember_card`` a 400; the
+    card-on-file endpoint does not exist; nothing is charged or kept."""
+    assert "only with `customer_of`, else 400 `no_token`" in text("docs/checkout-page.md")
+    app, client = _web_client(tmp_path)
+    try:
+        app.update_card("alice", "tok_visa")
+        card = app.party("alice").keys.card_key
+        paying = {"customer": "alice", "amount": 2000, "currency": "usd"}
+        no_token = client.post("/api/checkout", json=paying)
+        remember = client.post("/api/checkout", json={**paying, "stripeToken": "tok_visa", "remember_card": True})
+        assert (no_token.status_code, no_token.json()["error"]) == (400, "no_token")
+        assert remember.status_code == 400 and "customer_of" in remember.json()["message"]
+        assert client.get("/api/card").status_code == 404
+        assert app.list_charges() == [] and app.party("alice").keys.card_key == card
+    finally:
+        app.db.dispose()
+
+
+def test_payprocs_own_keys_are_what_the_checkout_page_says():
+    """checkout-page.md: ``pp_`` and a random UUID (122 random bits); its
+    ``ABANDON_AFTER`` default is the README's."""
+    import uuid
+
+    from payproc.flows.checkout import new_idempotency_key
+    from payproc.settings import Settings
+
+    page = " ".join(text("docs/checkout-page.md").split())
+    assert "payproc's own are `pp_` and a random UUID, 122 random bits" in page
+    key = new_idempotency_key()
+    assert key.startswith("pp_") and uuid.UUID(hex=key[3:]).version == 4 and key != new_idempotency_key()
+    assert "`ABANDON_AFTER` (default 24 hours)" in page
+    assert Settings.model_fields["ABANDON_AFTER"].default == timedelta(hours=24)
