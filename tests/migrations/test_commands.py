@@ -123,6 +123,11 @@ def test_a_revision_the_other_way_names_the_command_that_goes_there(db_url: str,
         f"payproc: error: cannot downgrade to {migrate.head()}: the database is at {below}, and "
         "`payproc db downgrade` only goes down (`payproc db upgrade` goes the other way)")
     assert fingerprint(Database(db_url).engine) == schema
+    code, _, err = payproc(capsys, "db", "upgrade", migrate.BASELINE[:4], "--database-url", db_url)
+    assert code == 2 and one_line_error(err) == (
+        f"payproc: error: cannot upgrade to {migrate.BASELINE}: the database is at {below}, and "
+        f"`payproc db upgrade` only goes up (`payproc db downgrade {migrate.BASELINE}` goes the other way)")
+    assert fingerprint(Database(db_url).engine) == schema
 
 
 def test_downgrading_to_the_current_revision_says_nothing_to_do(db_url: str,

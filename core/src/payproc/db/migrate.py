@@ -309,11 +309,40 @@ def upgrade(database: Database, revision: str = "head", *, replay: bool = False,
             _stamp(connection, BASELINE)
         elif state.current == revision or (state.up_to_date and revision in ("head", f"{BRANCH}@head")):
             return state
+        elif state.current is not None:
+            _refuse_going_down(state.current, revision)
         from alembic import command
 
         with _alembic_errors("upgrade", state.current):
             command.upgrade(alembic_config(connection), revision)
         return state
+
+
+def _below(revision: str, current: str) -> bool:
+    """Whether ``revision`` is an ancestor of ``current`` in payproc's graph."""
+    parents = revision_graph().parents
+    pending, seen = list(parents.get(current, ())), set()
+    while pending:
+        parent = pending.pop()
+        if parent == revision:
+            return True
+        if parent not in seen:
+            seen.add(parent)
+            pending.extend(parents.get(parent, ()))
+    return False
+
+
+def _refuse_going_down(current: str, revision: str) -> None:
+    """``payproc db upgrade`` to a revision below the database's: an error
+    saying which command goes there (Alembic would do nothing, silently)."""
+    if revision in ("head", "heads", f"{BRANCH}@head") or revision[:1] in "+-":
+        return
+    with _alembic_errors("upgrade", current):
+        target = script_directory().get_revision(revision)
+    if target is not None and target.revision != current and _below(target.revision, current):
+        raise ConfigurationError(
+            f"cannot upgrade to {target.revision}: the database is at {current}, and `payproc db upgrade` only "
+            f"goes up (`payproc db downgrade {target.revision}` goes the other way)")
 
 
 def downgrade(database: Database, revision: str) -> SchemaState:
