@@ -198,14 +198,18 @@ class _UpperCaseSections(PydanticBaseSettingsSource):
 
 
 class _TomlFile(TomlConfigSettingsSource):
-    """``payproc.toml``, its ``PROCESSOR`` keys upper-cased like the other sources'.
-    Every top-level key of the file must be a setting: the file is payproc's own."""
+    """``payproc.toml``, its keys (top-level and in sections) given the
+    settings' own names whatever their case, like the other sources' — older
+    pydantic-settings match TOML keys case-sensitively, and a ``database_url``
+    the check below accepts must not then be dropped. Every top-level key of
+    the file must be a setting: the file is payproc's own."""
 
     def __call__(self) -> dict[str, Any]:
         data = super().__call__()
         path = Path(str(self.toml_file_path)) if isinstance(self.toml_file_path, (str, Path)) else None
         _refuse_unknown_keys(data, f"{path.resolve()}: " if path is not None else "payproc.toml: ")
-        return _upper_case_sections(data)
+        known = _known_keys(Settings)
+        return _upper_case_sections({known.get(str(key).upper(), key): value for key, value in data.items()})
 
 
 def _refuse_unknown_keys(keys: Iterable[str], where: str = "") -> None:
