@@ -91,23 +91,49 @@ def test_an_unknown_outcome_is_polled_until_settled_never_paid_again(tab, paypro
     assert tab.page.locator("#pay-button").is_disabled()
 
 
+def processor_charges(app) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    from payproc_fake import processor
+
+    account = processor.get_account(app.backend.settings.ACCOUNT)
+    return [(c["amount"], c["status"]) for c in account.list_charges()]
+
+
 def test_double_click_pays_once_and_a_new_purchase_needs_the_button(tab, payproc_app):
-    pay = tab.page.get_by_role("button", name="Pay")
-    pay.click()
-    for pause in (50, 400):  # the shopper clicks again, 50 ms then 400 ms later
-        tab.page.wait_for_timeout(pause)
-        pay.click(force=True, no_wait_after=True)
+    """The shopper clicks Pay again while the purchase is prepared, again
+    while its checkout post is on the way, and once more after it is paid.
+    The page's requests are held (``Page.hold``) so that the extra clicks
+    land in those states on any machine: clicks 50 ms and 400 ms after the
+    first, as this test made them, could land after the answer on a loaded
+    machine, as the page moved the focus to the receipt (and scrolled), and
+    then Playwright's forced click failed ("Element is outside of the
+    viewport")."""
+    preparing, paying = tab.hold("**/api/context"), tab.hold("**/api/checkout")
+    tab.page.get_by_role("button", name="Pay").click()
+    pay = tab.page.locator("#pay-button")
+    for held in (preparing, paying):
+        request = tab.held(held)
+        for _ in range(2):  # a double click, then another
+            tab.click_anyway("Pay")
+        assert pay.is_disabled() and pay.get_attribute("aria-busy") == "true"
+        request.continue_()
     tab.page.wait_for_function("() => document.getElementById('r-state').textContent === 'done'")
     tab.wait_idle()
+    tab.click_anyway("Pay")  # paid: the button does nothing
+    assert tab.text("#pay-status") == "Paid 20.00 USD."
+    assert (len(preparing), len(paying)) == (1, 1), "one prepared purchase, one checkout post"
+    assert processor_charges(payproc_app) == [(2000, "succeeded")]
     assert [c.state for c in charges(payproc_app)] == ["done"]
     keys = {post["idempotency_key"] for post in tab.checkout_posts()}
     assert len(keys) == 1, "one purchase, one idempotency key"
     assert pay.is_disabled() and tab.page.locator("#amount").is_disabled()
     # Only an explicit new purchase gets a new key.
+    tab.page.unroute("**/api/context")
+    tab.page.unroute("**/api/checkout")
     tab.page.get_by_role("button", name="New purchase").click()
     assert tab.page.locator("#receipt").is_hidden()
     tab.pay(amount="5.00")
     assert [(c.amount, c.state) for c in charges(payproc_app)] == [(2000, "done"), (500, "done")]
+    assert processor_charges(payproc_app) == [(2000, "succeeded"), (500, "succeeded")]
     assert len({post["idempotency_key"] for post in tab.checkout_posts()}) == 2
 
 

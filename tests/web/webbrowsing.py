@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -82,6 +83,33 @@ class Page:
         self.page.wait_for_function(
             "() => document.getElementById('pay-button').getAttribute('aria-busy') !== 'true' && "
             "(document.getElementById('pay-status').textContent || !document.getElementById('pay-error').hidden)")
+
+    def hold(self, pattern: str) -> list[Any]:
+        """Hold the page's requests to ``pattern``: each waits, unanswered, in
+        the returned list until the test calls its ``continue_()``. The page
+        stays in the state it is in while it waits for that answer, however
+        slow or loaded the machine is."""
+        held: list[Any] = []
+        self.page.route(pattern, lambda route: held.append(route))
+        return held
+
+    def held(self, routes: list[Any], count: int = 1, timeout_s: float = 15) -> Any:
+        """The ``count``-th request ``hold()`` caught, once the page sent it."""
+        deadline = time.monotonic() + timeout_s
+        while len(routes) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the page sent {len(routes)} of the {count} requests expected")
+            self.page.wait_for_timeout(20)  # Playwright delivers the route while it waits
+        return routes[count - 1]
+
+    def click_anyway(self, name: str) -> None:
+        """The shopper clicks the button whatever it shows (a disabled
+        button does nothing, as in any browser). Playwright's forced click
+        scrolls the button into view, then fails ("Element is outside of the
+        viewport") if the page scrolls meanwhile, as it does when it moves
+        the focus to the receipt: make it while the page waits for an answer
+        (``hold``) or once it is idle, not while an answer may arrive."""
+        self.page.get_by_role("button", name=name).click(force=True, no_wait_after=True)
 
     def text(self, selector: str) -> str:
         return str(self.page.locator(selector).inner_text()).strip()
