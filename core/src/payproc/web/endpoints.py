@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 import logging
 from urllib.parse import urlencode
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -41,6 +41,13 @@ CustomerResolver = Callable[[Request, "dict[str, Any]"], "str | None | Awaitable
 CHECKOUT_FIELDS = frozenset({
     "customer", "amount", "amount_major", "currency", "idempotency_key", "remember_card", "descr",
 })
+
+
+def _no_token(token_field: str, fields: Mapping[str, Any], why: str = "") -> ApiError:
+    """400 ``no_token``: where the token is expected, and what was posted."""
+    return ApiError(400, "no_token",
+                    f"no processor token: it is expected in the {token_field!r} field of the POST body{why}",
+                    token_field=token_field, received_fields=sorted(fields))
 
 
 class Endpoints:
@@ -160,11 +167,8 @@ class Endpoints:
             if token is not None and not isinstance(token, str):
                 raise InvalidInput(f"{token_field!r} must be a processor token string")
             if not self.card_on_file and not token:
-                raise ApiError(400, "no_token",
-                               f"no processor token: it is expected in the {token_field!r} field of the POST body "
-                               "(the card on file is charged only when the application says who pays: "
-                               "create_app(..., customer_of=...))",
-                               token_field=token_field, received_fields=sorted(fields))
+                raise _no_token(token_field, fields, " (the card on file is charged only when the application "
+                                                     "says who pays: create_app(..., customer_of=...))")
             if not self.card_on_file and truthy(fields.get("remember_card")):
                 raise ApiError(400, "remember_card_refused",
                                "remember_card needs create_app(..., customer_of=...): without it the customer "
@@ -337,9 +341,7 @@ class Endpoints:
                 return JSONResponse({"customer": customer, "card": None})
             token = fields.get(token_field)
             if not token or not isinstance(token, str):
-                raise ApiError(400, "no_token",
-                               f"no processor token: it is expected in the {token_field!r} field of the POST body",
-                               token_field=token_field, received_fields=sorted(fields))
+                raise _no_token(token_field, fields)
             card = await run_in_threadpool(self.app.update_card, customer, token)
         except HANDLED as error:
             return self._answer_error(error)
