@@ -280,9 +280,9 @@ def load_settings(toml_file: str | Path | None = None, **values: Any) -> Setting
     """Build :class:`Settings` from keyword arguments and the environment.
 
     Raises :class:`~payproc.errors.ConfigurationError` naming each invalid key
-    (never its value: it may be a secret).
+    (never its value: it may be a secret). A keyword that is no setting is
+    refused by the arguments' source (see ``_UpperCaseSections``).
     """
-    _refuse_unknown_keys(values)
     try:
         if toml_file is not None:
             class _FromFile(Settings):
